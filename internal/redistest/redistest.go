@@ -1,0 +1,267 @@
+// Package redistest runs real redis-server processes for tests: a single
+// server (which a test may stop and restart to simulate an outage) and a
+// small Redis Cluster of masters only.
+//
+// Every server listens on a free loopback port, keeps nothing on disk
+// (--save "" --appendonly no, working directory in a temporary directory) and
+// is killed when the test ends. The redis-server binary is looked up in PATH;
+// a test fails with an install hint when it is missing.
+package redistest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const (
+	// startAttempts bounds how often a server is started on a fresh port
+	// when the port chosen turned out to be taken.
+	startAttempts = 5
+	// readyTimeout bounds the wait for a started server to answer PING.
+	readyTimeout = 10 * time.Second
+)
+
+// Server is one redis-server process started by Start.
+type Server struct {
+	bin     string
+	dir     string
+	port    int
+	busPort int      // cluster bus port; 0 unless in cluster mode
+	args    []string // extra arguments, used by clusters
+
+	mu   sync.Mutex
+	proc *process // nil while stopped
+}
+
+// process is a running redis-server and the means to wait for its end.
+type process struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan struct{} // closed when the process has exited
+}
+
+// Start starts a redis-server on a free loopback port and waits until it
+// answers PING. The server is killed when the test ends. Start fails the test
+// when redis-server is not installed or does not come up.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return start(tb, false)
+}
+
+// start starts a server, in cluster mode with its own bus port when cluster
+// is true.
+func start(tb testing.TB, cluster bool) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatal("redis-server not found: apt-get install -y redis-server")
+		return nil
+	}
+	dir := tb.TempDir()
+	var lastErr error
+	for range startAttempts {
+		ports, err := freePorts(2)
+		if err != nil {
+			tb.Fatalf("redistest: pick a free port: %v", err)
+		}
+		s := &Server{bin: bin, dir: dir, port: ports[0]}
+		if cluster {
+			s.busPort = ports[1]
+			s.args = []string{
+				"--cluster-enabled", "yes",
+				"--cluster-config-file", "nodes.conf",
+				"--cluster-port", strconv.Itoa(s.busPort),
+				"--cluster-announce-ip", "127.0.0.1",
+				"--cluster-node-timeout", "5000",
+			}
+		}
+		if err := s.launch(); err != nil {
+			lastErr = err
+			continue
+		}
+		tb.Cleanup(s.kill)
+		return s
+	}
+	tb.Fatalf("redistest: start redis-server: %v", lastErr)
+	return nil
+}
+
+// Addr returns the server's address, 127.0.0.1:port. It does not change
+// across Stop and Restart.
+func (s *Server) Addr() string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+}
+
+// URL returns a redis:// URL for database 0 of the server.
+func (s *Server) URL() string {
+	return "redis://" + s.Addr() + "/0"
+}
+
+// Client returns a new client for the server, closed when the test ends.
+func (s *Server) Client(tb testing.TB) *redis.Client {
+	tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Stop kills the server and waits for it to exit, for tests of a Redis
+// outage. Stopping a stopped server does nothing.
+func (s *Server) Stop(tb testing.TB) {
+	tb.Helper()
+	s.kill()
+}
+
+// Restart starts a fresh, empty server on the same port after Stop and waits
+// until it answers PING. It fails the test when the port was taken meanwhile
+// or the server does not come up. Restarting a running server does nothing.
+func (s *Server) Restart(tb testing.TB) {
+	tb.Helper()
+	var err error
+	for range startAttempts {
+		if err = s.launch(); err == nil {
+			return
+		}
+	}
+	tb.Fatalf("redistest: restart redis-server on %s: %v", s.Addr(), err)
+}
+
+// launch starts the process unless it runs and waits until it answers PING.
+func (s *Server) launch() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		return nil
+	}
+	args := append([]string{
+		"--port", strconv.Itoa(s.port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--dir", s.dir,
+		"--daemonize", "no",
+		"--logfile", "",
+	}, s.args...)
+	p := &process{cmd: exec.Command(s.bin, args...), out: &lockedBuffer{}, done: make(chan struct{})}
+	p.cmd.Stdout = p.out
+	p.cmd.Stderr = p.out
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", s.bin, err)
+	}
+	go func() {
+		_ = p.cmd.Wait()
+		close(p.done)
+	}()
+	if err := waitReady(s.Addr(), p.done); err != nil {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return fmt.Errorf("%w; output:\n%s", err, p.out.String())
+	}
+	s.proc = p
+	return nil
+}
+
+// kill kills the process, if any, and waits for it to exit.
+func (s *Server) kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return
+	}
+	_ = s.proc.cmd.Process.Kill()
+	<-s.proc.done
+	s.proc = nil
+}
+
+// waitReady polls addr with PING until it answers PONG, the process exits or
+// readyTimeout passes.
+func waitReady(addr string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		select {
+		case <-exited:
+			return errors.New("redis-server exited before answering PING")
+		default:
+		}
+		err := ping(addr)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("redis-server on %s did not answer PING within %s: %w", addr, readyTimeout, err)
+		}
+		time.Sleep(10 * time.Millisecond) // readiness poll, not synchronisation
+	}
+}
+
+// ping sends one inline PING over a fresh connection.
+func ping(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(time.Second)); err != nil {
+		return err
+	}
+	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(line) != "+PONG" {
+		return fmt.Errorf("PING answered %q", strings.TrimSpace(line))
+	}
+	return nil
+}
+
+// freePorts returns n distinct loopback ports that were free a moment ago.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// lockedBuffer collects a process's output for error messages.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

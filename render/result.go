@@ -1,0 +1,37 @@
+package render
+
+import (
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/regionswitch-bot/regionswitch-bot/approvals"
+)
+
+// Result renders the post that announces the outcome of an approved
+// request: Started (with executionId, plan, plan version and both Regions),
+// a dry run, or Failed (with AWS's error code and message).
+func Result(r *approvals.Request) Message {
+	var text string
+	switch {
+	case r.Status == approvals.StatusExecuted && r.DryRun:
+		text = fmt.Sprintf(":test_tube: *Dry run* of %s: StartPlanExecution was not called. It would have been sent to %s with planArn `%s`, action `%s`, targetRegion `%s`, mode `%s`.",
+			PlanLabel(r), r.ExecutionRegion, r.PlanARN, r.Action, r.TargetRegion, r.Mode)
+	case r.Status == approvals.StatusExecuted:
+		text = fmt.Sprintf(":rocket: *Started* plan execution `%s` of %s, plan version `%s`: activate *%s*, deactivate *%s*. Requested by %s, approved by %s.",
+			r.ExecutionID, PlanLabel(r), r.ExecutedPlanVersion, r.ActivateRegion, r.DeactivateRegion, Mention(r.RequesterID), mentions(r.Approvers))
+	default:
+		text = fmt.Sprintf(":x: *Failed* to start %s (%s `%s`): `%s` %s. Requested by %s, approved by %s. This request is closed; nothing will run it again.",
+			PlanLabel(r), r.Action, r.TargetRegion, r.ErrorCode, Escape(r.ErrorMessage), Mention(r.RequesterID), mentions(r.Approvers))
+	}
+	blocks := []slack.Block{
+		section(text),
+		contextLine(fmt.Sprintf("Request `%s`", r.ID)),
+	}
+	return Message{Text: text, Blocks: blocks}
+}
+
+// Notice renders a short announcement for the incident channels.
+func Notice(text string) Message {
+	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+}

@@ -1,0 +1,83 @@
+package slash
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseExecuteErrors(t *testing.T) { runParseCases(t, testParser, executeErrorCases()) }
+
+func executeErrorCases() []parseCase {
+	return []parseCase{
+		{name: "flags only", text: "execute --dry-run", problem: "missing the plan: which plan should run?"},
+		{name: "missing action", text: "execute checkout-prod", problem: "missing the action: activate or deactivate"},
+		{name: "missing Region activate", text: "execute checkout-prod activate", problem: "missing the Region: which Region should be activated?"},
+		{name: "missing Region deactivate", text: "execute checkout-prod deactivate --dry-run", problem: "missing the Region: which Region should be deactivated?"},
+		{name: "plan forgotten", text: "execute activate us-west-2", problem: "missing the plan: it comes first, before `activate`"},
+		{name: "plan forgotten no Region", text: "execute deactivate", problem: "missing the plan: it comes first, before `deactivate`"},
+		{name: "action typo", text: "execute checkout-prod activte us-west-2", problem: "`activte` is not an action", suggestion: "did you mean activate?"},
+		{name: "action swapped letters", text: "execute checkout-prod deactviate us-west-2", problem: "`deactviate` is not an action", suggestion: "did you mean deactivate?"},
+		{name: "action unknown", text: "execute checkout-prod failover us-west-2", problem: "`failover` is not an action", suggestion: "use activate or deactivate"},
+		{name: "action and Region swapped", text: "execute checkout-prod us-west-2 activate", problem: "`us-west-2` is not an action", suggestion: "the action comes before the Region: activate us-west-2"},
+		{name: "plan and Region swapped", text: "execute us-west-2 activate checkout-prod", problem: "`checkout-prod` is not an AWS Region code", suggestion: "the plan comes first, the Region last: execute <plan> <action> us-west-2"},
+		{name: "Region missing hyphen", text: "execute checkout-prod activate us-west2", problem: "`us-west2` is not an AWS Region code", suggestion: "did you mean us-west-2?"},
+		{name: "Region swapped letters", text: "execute checkout-prod activate us-wset-2", problem: "`us-wset-2` is not an AWS Region code", suggestion: "did you mean us-west-2?"},
+		{name: "Region trailing dot", text: "execute checkout-prod activate us-west-2.", problem: "`us-west-2.` is not an AWS Region code", suggestion: "did you mean us-west-2?"},
+		{name: "Region nonsense", text: "execute checkout-prod activate mars-1", problem: "`mars-1` is not an AWS Region code", suggestion: "a Region code looks like us-west-2"},
+		{name: "Region name not code", text: "execute checkout-prod activate oregon", problem: "`oregon` is not an AWS Region code", suggestion: "a Region code looks like us-west-2"},
+		{name: "extra argument", text: cmdText("now"), problem: "unexpected extra argument `now`", suggestion: `to add a comment, write --comment "text"`},
+		{name: "unquoted comment", text: cmdText("--comment DB is down"), problem: "unexpected extra argument `is`", suggestion: `put the comment in quotes: --comment "DB …"`},
+		{name: "unquoted reason", text: cmdText(`--comment "x" --break-glass sev1 outage`), problem: "unexpected extra argument `outage`", suggestion: `put the reason in quotes: --break-glass "sev1 …"`},
+		{name: "two quoted comments", text: cmdText(`--comment "a" "b"`), problem: "unexpected extra argument `b`"},
+		{name: "bare double dash", text: cmdText("--"), problem: "unexpected extra argument `--`", suggestion: `to add a comment, write --comment "text"`},
+
+		{name: "unknown flag", text: cmdText("--force"), problem: "`--force` is not a flag of execute"},
+		{name: "unknown flag near dry-run", text: cmdText("--dryrun"), problem: "`--dryrun` is not a flag of execute", suggestion: "did you mean --dry-run?"},
+		{name: "unknown flag swapped letters", text: cmdText("--mdoe ungraceful"), problem: "`--mdoe` is not a flag of execute", suggestion: "did you mean --mode?"},
+		{name: "unknown flag em dash", text: cmdText("—coment x"), problem: "`—coment` is not a flag of execute", suggestion: "did you mean --comment?"},
+		{name: "unknown flag with value", text: cmdText("--region=us-east-1"), problem: "`--region` is not a flag of execute"},
+		{name: "dash plan is a flag", text: "execute -checkout activate us-west-2", problem: "`-checkout` is not a flag of execute"},
+		{name: "mode missing at end", text: cmdText("--mode"), problem: "`--mode` is missing its value: graceful or ungraceful", suggestion: "write --mode ungraceful"},
+		{name: "mode missing before flag", text: cmdText("--mode --dry-run"), problem: "`--mode` is missing its value", suggestion: "write --mode ungraceful"},
+		{name: "mode empty equals", text: cmdText("--mode="), problem: "`--mode` is missing its value", suggestion: "write --mode ungraceful"},
+		{name: "mode empty quotes", text: cmdText(`--mode=""`), problem: "`\"\"` is not a mode", suggestion: "use graceful or ungraceful"},
+		{name: "mode bad value", text: cmdText("--mode fast"), problem: "`fast` is not a mode", suggestion: "use graceful or ungraceful"},
+		{name: "mode typo", text: cmdText("--mode ungracefull"), problem: "`ungracefull` is not a mode", suggestion: "did you mean ungraceful?"},
+		{name: "mode twice", text: cmdText("--mode graceful --mode ungraceful"), problem: "`--mode` is given twice", suggestion: "give it once"},
+		{name: "mode twice same value", text: cmdText("--mode=graceful —mode graceful"), problem: "`--mode` is given twice", suggestion: "give it once"},
+		{name: "dry run twice", text: cmdText("--dry-run --dry-run"), problem: "`--dry-run` is given twice", suggestion: "give it once"},
+		{name: "comment twice", text: cmdText(`--comment a --comment="b"`), problem: "`--comment` is given twice", suggestion: "give it once"},
+		{name: "break glass twice", text: cmdText(`--break-glass a --break-glass b`), problem: "`--break-glass` is given twice", suggestion: "give it once"},
+		{name: "dry run with value", text: cmdText("--dry-run=maybe"), problem: "`--dry-run` takes no value", suggestion: "write --dry-run alone"},
+		{name: "comment missing at end", text: cmdText("--comment"), problem: "`--comment` is missing its text", suggestion: `write --comment "text"`},
+		{name: "comment missing before flag", text: cmdText("--comment --dry-run"), problem: "`--comment` is missing its text", suggestion: `write --comment "text"`},
+		{name: "comment missing before em dash flag", text: cmdText("--comment —mode ungraceful"), problem: "`--comment` is missing its text", suggestion: `write --comment "text"`},
+		{name: "comment too long", text: cmdText(`--comment "` + strings.Repeat("x", MaxCommentLen+1) + `"`), problem: "the comment is too long: 1025 characters, at most 1024", suggestion: "shorten the --comment text"},
+		{name: "comment too long after unescaping", text: cmdText(`--comment "` + strings.Repeat("&lt;", MaxCommentLen+1) + `"`), problem: "at most 1024", suggestion: "shorten the --comment text"},
+		{name: "comment newline", text: cmdText("--comment \"line one\nline two\""), problem: "the comment contains a line break or control character (a newline)", suggestion: "write it on one line, with plain spaces"},
+		{name: "comment tab", text: cmdText("--comment \"a\tb\""), problem: "(a tab)", suggestion: "write it on one line, with plain spaces"},
+		{name: "comment carriage return", text: cmdText("--comment 'a\rb'"), problem: "(a carriage return)", suggestion: "write it on one line, with plain spaces"},
+		{name: "comment line separator", text: cmdText("--comment \"a\u2028b\""), problem: "(U+2028)", suggestion: "write it on one line, with plain spaces"},
+		{name: "comment bidi override", text: cmdText("--comment \"abc\u202edcba\""), problem: "the comment contains an invisible text-direction character (U+202E)", suggestion: "retype it instead of pasting it"},
+		{name: "break glass missing at end", text: cmdText("--break-glass"), problem: "`--break-glass` needs a reason", suggestion: `write --break-glass "reason"`},
+		{name: "break glass missing before flag", text: cmdText("--break-glass --dry-run"), problem: "`--break-glass` needs a reason", suggestion: `write --break-glass "reason"`},
+		{name: "break glass empty equals", text: cmdText("--break-glass="), problem: "`--break-glass` needs a reason", suggestion: `write --break-glass "reason"`},
+		{name: "break glass blank", text: cmdText("--break-glass '   '"), problem: "`--break-glass` needs a reason, and it is blank", suggestion: `write --break-glass "reason"`},
+		{name: "break glass empty quotes", text: cmdText(`--break-glass ""`), problem: "`--break-glass` needs a reason, and it is blank", suggestion: `write --break-glass "reason"`},
+		{name: "break glass no-break spaces", text: cmdText("--break-glass \"\u00a0\u00a0\""), problem: "needs a reason, and it is blank", suggestion: `write --break-glass "reason"`},
+		{name: "break glass newline", text: cmdText("--break-glass \"a\nb\""), problem: "the reason contains a line break", suggestion: "write it on one line, with plain spaces"},
+		{name: "break glass too long", text: cmdText(`--break-glass "` + strings.Repeat("r", MaxCommentLen+1) + `"`), problem: "the reason is too long", suggestion: "shorten the --break-glass text"},
+
+		{name: "plan bad characters", text: "execute ch@ckout activate us-west-2", problem: "`ch@ckout` is not a plan ARN, alias or plan name"},
+		{name: "plan near alias", text: "execute checkout-prod! activate us-west-2", problem: "`checkout-prod!` is not a plan ARN, alias or plan name", suggestion: "did you mean checkout-prod?"},
+		{name: "plan name too long", text: "execute " + strings.Repeat("a", 33) + " activate us-west-2", problem: "is not a plan ARN, alias or plan name"},
+		{name: "plan name leading hyphen quoted", text: `execute "-checkout" activate us-west-2`, problem: "`-checkout` is not a plan ARN, alias or plan name"},
+		{name: "plan name trailing hyphen", text: "execute checkout- activate us-west-2", problem: "`checkout-` is not a plan ARN, alias or plan name"},
+		{name: "plan ARN bad account", text: "execute arn:aws:arc-region-switch::123:plan/x:abc123 activate us-west-2", problem: "is not a valid plan ARN", suggestion: "a plan ARN looks like " + exampleARN},
+		{name: "plan ARN with Region", text: "execute arn:aws:arc-region-switch:us-east-1:123456789012:plan/x:abc123 activate us-west-2", problem: "is not a valid plan ARN", suggestion: "a plan ARN looks like " + exampleARN},
+		{name: "plan ARN other service", text: "execute arn:aws:route53:::hostedzone/Z1 activate us-west-2", problem: "is not a valid plan ARN", suggestion: "a plan ARN looks like " + exampleARN},
+		{name: "plan ARN upper case prefix", text: "execute ARN:aws:x activate us-west-2", problem: "is not a valid plan ARN", suggestion: "a plan ARN looks like " + exampleARN},
+		{name: "plan empty quotes", text: `execute "" activate us-west-2`, problem: "`\"\"` is not a plan ARN, alias or plan name"},
+		{name: "plan emoji", text: "execute 🔥 activate us-west-2", problem: "`🔥` is not a plan ARN, alias or plan name"},
+	}
+}
