@@ -23,7 +23,7 @@ import (
 // Bot is what the handlers hand verified requests to; *bot.Bot satisfies it.
 type Bot interface {
 	Command(ctx context.Context, cmd slack.SlashCommand) bot.Reply
-	Interaction(ctx context.Context, cb slack.InteractionCallback)
+	Interaction(ctx context.Context, cb slack.InteractionCallback) any
 }
 
 // Options configures the handlers.
@@ -149,8 +149,12 @@ func (s *server) interactions(w http.ResponseWriter, r *http.Request) {
 		s.opts.Observe("interaction", "bad_request", time.Since(start))
 		return
 	}
-	s.bot.Interaction(r.Context(), cb)
-	w.WriteHeader(http.StatusOK)
+	if resp := s.bot.Interaction(r.Context(), cb); resp != nil {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(resp)
+	} else {
+		w.WriteHeader(http.StatusOK)
+	}
 	s.opts.Observe("interaction", "ok", time.Since(start))
 }
 

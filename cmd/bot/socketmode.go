@@ -56,8 +56,7 @@ func (s *socketMode) handle(ctx context.Context, ev socketmode.Event) {
 		if !ok || ev.Request == nil {
 			return
 		}
-		s.ack(ev, nil)
-		s.bot.Interaction(ctx, cb)
+		s.ack(ev, s.bot.Interaction(ctx, cb))
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
 		s.log.Error("socket mode connection problem", "type", ev.Type)
 	case socketmode.EventTypeConnected:
