@@ -74,6 +74,11 @@ type Request struct {
 	BreakGlassReason string
 	DryRun           bool
 
+	// Evaluation and Warnings are ARC's evaluation of the plan when it was
+	// requested (GetPlanEvaluationStatus), shown on the approval message.
+	Evaluation string
+	Warnings   []string
+
 	CreatedAt, ExpiresAt, DecidedAt, UpdatedAt time.Time
 
 	// DecidedBy is the final approver, the user who rejected, or "system"
@@ -133,6 +138,9 @@ const (
 type Decision struct {
 	Outcome Outcome
 	Request *Request
+	// Changed is true when this very call made the transition (for an
+	// expiry: this caller expired it, so this caller announces it).
+	Changed bool
 }
 
 // Errors returned (wrapped) by the Store; test them with errors.Is.
@@ -219,6 +227,8 @@ func (r *Request) encode() []any {
 		"approvers", strings.Join(r.Approvers, ","),
 		"break_glass_reason", r.BreakGlassReason,
 		"dry_run", dry,
+		"evaluation", r.Evaluation,
+		"warnings", strings.Join(r.Warnings, warningSep),
 		"created_at", msString(r.CreatedAt),
 		"expires_at", msString(r.ExpiresAt),
 		"decided_at", msString(r.DecidedAt),
@@ -259,6 +269,8 @@ func decode(h map[string]string) (*Request, error) {
 		Approvers:           splitList(h["approvers"]),
 		BreakGlassReason:    h["break_glass_reason"],
 		DryRun:              h["dry_run"] == "1",
+		Evaluation:          h["evaluation"],
+		Warnings:            splitWarnings(h["warnings"]),
 		DecidedBy:           h["decided_by"],
 		Reason:              h["reason"],
 		ExecutionID:         h["execution_id"],
@@ -337,4 +349,15 @@ func msString(t time.Time) string {
 		return "0"
 	}
 	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+// warningSep separates warnings in their hash field: ARC's messages may hold
+// commas and newlines, never the ASCII unit separator.
+const warningSep = "\x1f"
+
+func splitWarnings(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, warningSep)
 }

@@ -260,7 +260,7 @@ func (s *Store) decision(ctx context.Context, id, out string, r *Request) (Decis
 	case "expired_now":
 		s.log.InfoContext(ctx, "request expired", "request_id", id)
 		s.after(ctx, r, EventExpired, actorSystem, StatusPending)
-		return Decision{Outcome: OutcomeExpired, Request: r}, nil
+		return Decision{Outcome: OutcomeExpired, Request: r, Changed: true}, nil
 	case "expired":
 		return Decision{Outcome: OutcomeExpired, Request: r}, nil
 	case "not_pending":

@@ -25,8 +25,21 @@ func Approval(r *approvals.Request) Message {
 			"Mode", modeText(r.Mode),
 			"Plan version", code(r.PlanVersion),
 			"Approvals", approvalsText(r),
+			"Plan evaluation", evaluationText(r),
 		),
 	)
+	if len(r.Warnings) > 0 {
+		var b strings.Builder
+		b.WriteString(":warning: *ARC's plan evaluation warnings*")
+		for i, w := range r.Warnings {
+			if i == 10 {
+				fmt.Fprintf(&b, "\n… and %d more", len(r.Warnings)-i)
+				break
+			}
+			b.WriteString("\n• " + truncate(Escape(w), 250))
+		}
+		blocks = append(blocks, section(b.String()))
+	}
 	if r.Comment != "" {
 		blocks = append(blocks, section("*Comment*\n>"+strings.ReplaceAll(Escape(r.Comment), "\n", "\n>")))
 	}
@@ -116,6 +129,27 @@ func approvalsText(r *approvals.Request) string {
 		s += ": " + mentions(r.Approvers)
 	}
 	return s
+}
+
+func evaluationText(r *approvals.Request) string {
+	switch r.Evaluation {
+	case "":
+		return ""
+	case "passed":
+		return ":white_check_mark: passed"
+	case "unavailable":
+		return ":grey_question: unavailable"
+	}
+	return ":warning: " + Escape(r.Evaluation)
+}
+
+// truncate shortens s to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n-1]) + "…"
 }
 
 func modeText(mode string) string {

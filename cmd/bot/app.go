@@ -28,8 +28,9 @@ import (
 type mainDeps struct {
 	// Now is the clock for approval expiry. Nil: time.Now.
 	Now func() time.Time
-	// SweepInterval overrides the expiry sweeper's period.
-	SweepInterval time.Duration
+	// SweepInterval overrides the expiry sweeper's period, and
+	// ReconcileInterval the reconciler's.
+	SweepInterval, ReconcileInterval time.Duration
 }
 
 // Main is the running bot: every component, built from the configuration.
@@ -138,6 +139,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}()
 	}
 	go m.bot.RunSweeper(ctx)
+	go m.bot.RunReconciler(ctx)
 	var runErr error
 	select {
 	case <-ctx.Done():
