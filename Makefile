@@ -34,3 +34,10 @@ lint:
 
 fuzz:
 	$(GO) test -run=^$$ -fuzz=FuzzParse -fuzztime=60s ./slash/
+
+# The benchmark report and the load test (see BENCHMARKS.md): figures against
+# a floor measured in the same run, printed as Markdown tables. Takes about
+# a minute once the build cache is warm; plain `go test` skips both.
+.PHONY: bench
+bench: deps
+	RSBOT_BENCH=1 $(GO) test -count=1 -timeout 30m -run '^(TestBenchReport|TestLoad)$$' -v ./cmd/bot/

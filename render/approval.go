@@ -36,15 +36,15 @@ func Approval(r *approvals.Request) Message {
 				fmt.Fprintf(&b, "\n… and %d more", len(r.Warnings)-i)
 				break
 			}
-			b.WriteString("\n• " + truncate(Escape(w), 250))
+			b.WriteString("\n• " + clip(Escape(w), 250))
 		}
 		blocks = append(blocks, section(b.String()))
 	}
 	if r.Comment != "" {
-		blocks = append(blocks, section("*Comment*\n>"+strings.ReplaceAll(Escape(r.Comment), "\n", "\n>")))
+		blocks = append(blocks, section("*Comment*\n>"+clip(strings.ReplaceAll(Escape(r.Comment), "\n", "\n>"), 2900)))
 	}
 	if r.BreakGlassReason != "" {
-		blocks = append(blocks, section(":rotating_light: *BREAK-GLASS request* — the requester may approve it alone. Reason: "+Escape(r.BreakGlassReason)))
+		blocks = append(blocks, section(":rotating_light: *BREAK-GLASS request* — the requester may approve it alone. Reason: "+clip(Escape(r.BreakGlassReason), 2800)))
 	}
 	if r.DryRun {
 		blocks = append(blocks, section(":test_tube: *Dry run*: approval runs the whole flow, but StartPlanExecution is not called."))
@@ -95,11 +95,11 @@ func headline(r *approvals.Request) string {
 		}
 		return fmt.Sprintf(":white_check_mark: Approved by %s: %s. Started execution `%s` in %s.", mentions(r.Approvers), what, r.ExecutionID, r.ExecutionRegion)
 	case approvals.StatusFailed:
-		return fmt.Sprintf(":x: Approved by %s: %s. Failed: `%s` %s", mentions(r.Approvers), what, r.ErrorCode, Escape(r.ErrorMessage))
+		return fmt.Sprintf(":x: Approved by %s: %s. Failed: `%s` %s", mentions(r.Approvers), what, r.ErrorCode, clip(Escape(r.ErrorMessage), 1500))
 	case approvals.StatusRejected:
 		reason := ""
 		if r.Reason != "" {
-			reason = " Reason: " + Escape(r.Reason)
+			reason = " Reason: " + clip(Escape(r.Reason), 1500)
 		}
 		return fmt.Sprintf(":no_entry_sign: Rejected by %s: %s.%s", Mention(r.DecidedBy), what, reason)
 	case approvals.StatusExpired:
@@ -141,15 +141,6 @@ func evaluationText(r *approvals.Request) string {
 		return ":grey_question: unavailable"
 	}
 	return ":warning: " + Escape(r.Evaluation)
-}
-
-// truncate shortens s to at most n runes, marking the cut.
-func truncate(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n {
-		return s
-	}
-	return string(rs[:n-1]) + "…"
 }
 
 func modeText(mode string) string {

@@ -97,3 +97,18 @@ func fields(pairs ...string) *slack.SectionBlock {
 func contextLine(text string) *slack.ContextBlock {
 	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, text, false, false))
 }
+
+// clip shortens escaped mrkdwn s to at most n runes, never inside an
+// entity such as &amp;, marking the cut. Slack refuses a section over 3000
+// characters, and escaping can make text up to five times longer.
+func clip(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	cut := string(rs[:n-1])
+	if i := strings.LastIndexByte(cut, '&'); i >= 0 && !strings.Contains(cut[i:], ";") {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}

@@ -1,7 +1,10 @@
 package render
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -22,13 +25,32 @@ func Result(r *approvals.Request) Message {
 			r.ExecutionID, PlanLabel(r), r.ExecutedPlanVersion, r.ActivateRegion, r.DeactivateRegion, Mention(r.RequesterID), mentions(r.Approvers))
 	default:
 		text = fmt.Sprintf(":x: *Failed* to start %s (%s `%s`): `%s` %s. Requested by %s, approved by %s. This request is closed; nothing will run it again.",
-			PlanLabel(r), r.Action, r.TargetRegion, r.ErrorCode, Escape(r.ErrorMessage), Mention(r.RequesterID), mentions(r.Approvers))
+			PlanLabel(r), r.Action, r.TargetRegion, r.ErrorCode, clip(Escape(r.ErrorMessage), 1500), Mention(r.RequesterID), mentions(r.Approvers))
 	}
 	blocks := []slack.Block{
 		section(text),
 		contextLine(fmt.Sprintf("Request `%s`", r.ID)),
 	}
 	return Message{Text: text, Blocks: blocks}
+}
+
+// DryRun renders the post for a dry run: the exact StartPlanExecution
+// request the bot would have sent, and to which Region's data plane.
+func DryRun(r *approvals.Request, region string, input map[string]string) Message {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(input)
+	body := strings.TrimSpace(buf.String())
+	text := fmt.Sprintf(":test_tube: *Dry run* of %s, approved by %s: StartPlanExecution was not called. It would have been sent to the data plane of *%s* with:",
+		PlanLabel(r), mentions(r.Approvers), region)
+	blocks := []slack.Block{
+		section(text),
+		section("```" + clip(Escape(body), 2800) + "```"),
+		contextLine(fmt.Sprintf("Request `%s`", r.ID)),
+	}
+	return Message{Text: text + " " + body, Blocks: blocks}
 }
 
 // Notice renders a short announcement for the incident channels.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
@@ -20,6 +19,10 @@ type StartInput struct {
 	TargetRegion string
 	Mode         string // "graceful" or "ungraceful"
 	Comment      string
+	// Approver is the Slack user ID of the approver. For a plan with a role
+	// (Options.PlanRoles) the role session is named after it (see
+	// RoleSessionName), so that CloudTrail shows who approved.
+	Approver string
 }
 
 // StartResult is ARC's answer to StartPlanExecution.
@@ -32,6 +35,13 @@ type StartResult struct {
 	// Region is the Region whose data plane started the execution; the
 	// execution belongs there and is polled there.
 	Region string
+	// FailedOverFrom is, when StartWithFailover started the execution in the
+	// plan's other Region, the execution Region it could not use; else "".
+	FailedOverFrom string
+	// FromHistory says that the call that started the execution failed
+	// without an answer, and the execution was found afterwards with
+	// ListPlanExecutions by its request marker.
+	FromHistory bool
 }
 
 // ExecutionRegion returns the Region whose data plane runs an execution of
@@ -41,25 +51,39 @@ func ExecutionRegion(in StartInput) (string, error) {
 	if in.Action == string(types.ExecutionActionActivate) {
 		return in.TargetRegion, nil
 	}
-	for _, r := range in.PlanRegions {
-		if r != in.TargetRegion {
-			return r, nil
-		}
+	if r := otherRegion(in.PlanRegions, in.TargetRegion); r != "" {
+		return r, nil
 	}
 	return "", fmt.Errorf("plan %s: no Region other than %s to run the deactivation in", in.PlanARN, in.TargetRegion)
 }
 
-// Start calls StartPlanExecution exactly once (no SDK retries: the call has
-// no idempotency token, so a retry after a lost answer could start a second
-// execution). The caller resolves an ambiguous failure with FindExecution.
+func otherRegion(regions []string, region string) string {
+	for _, r := range regions {
+		if r != region {
+			return r
+		}
+	}
+	return ""
+}
+
+// Start calls StartPlanExecution exactly once, in ExecutionRegion(in) (no
+// SDK retries: the call has no idempotency token, so a retry after a lost
+// answer could start a second execution). The caller resolves an ambiguous
+// failure with FindExecution; StartWithFailover does that itself.
 func (s *Session) Start(ctx context.Context, in StartInput) (StartResult, error) {
 	region, err := ExecutionRegion(in)
 	if err != nil {
 		return StartResult{}, err
 	}
+	return s.startIn(ctx, region, in)
+}
+
+// startIn is one StartPlanExecution call in region's data plane, bounded by
+// Options.StartTimeout, with the plan's role assumed for in.Approver.
+func (s *Session) startIn(ctx context.Context, region string, in StartInput) (StartResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.StartTimeout)
 	defer cancel()
-	out, err := s.client(region).StartPlanExecution(ctx, &arcregionswitch.StartPlanExecutionInput{
+	out, err := s.planClient(region, in.PlanARN, in.Approver).StartPlanExecution(ctx, &arcregionswitch.StartPlanExecutionInput{
 		PlanArn:      aws.String(in.PlanARN),
 		TargetRegion: aws.String(in.TargetRegion),
 		Action:       types.ExecutionAction(in.Action),
@@ -80,43 +104,6 @@ func (s *Session) Start(ctx context.Context, in StartInput) (StartResult, error)
 		DeactivateRegion: aws.ToString(out.DeactivateRegion),
 		Region:           region,
 	}, nil
-}
-
-// Execution is one entry of a plan's execution history.
-type Execution struct {
-	ID      string
-	PlanARN string
-	State   string
-	Action  string
-	Region  string
-	Comment string
-	Version string
-}
-
-// FindExecution looks in region's execution history of planARN for an
-// execution whose comment carries marker (the bot's request ID tag). It
-// returns nil, nil when there is none: then nothing was started for it.
-func (s *Session) FindExecution(ctx context.Context, region, planARN, marker string) (*Execution, error) {
-	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
-	pages := arcregionswitch.NewListPlanExecutionsPaginator(s.client(region), &arcregionswitch.ListPlanExecutionsInput{PlanArn: aws.String(planARN)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("ListPlanExecutions %s in %s: %w", planARN, region, err)
-		}
-		for _, e := range page.Items {
-			if strings.Contains(aws.ToString(e.Comment), marker) {
-				return &Execution{
-					ID: aws.ToString(e.ExecutionId), PlanARN: aws.ToString(e.PlanArn),
-					State: string(e.ExecutionState), Action: string(e.ExecutionAction),
-					Region: aws.ToString(e.ExecutionRegion), Comment: aws.ToString(e.Comment),
-					Version: aws.ToString(e.Version),
-				}, nil
-			}
-		}
-	}
-	return nil, nil
 }
 
 // Definite reports whether err is a refusal from ARC (an answer with a 4xx

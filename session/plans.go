@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
@@ -21,10 +22,19 @@ type Plan struct {
 	Version string
 	// Regions are the plan's two Regions.
 	Regions []string
+	// UpdatedAt is when the plan was last changed, as ARC says (zero if not).
+	UpdatedAt time.Time
 	// ActiveExecution is the ID of an execution in progress, when ARC says so.
 	ActiveExecution string
-	// AnsweredBy is the Region whose data plane answered.
+	// AnsweredBy is the Region whose data plane answered, or AnsweredByCache
+	// ("cache") when no Region did and the plan came from the PlanCache.
 	AnsweredBy string
+	// CachedAt is when the cache stored the plan; zero unless it came from
+	// the cache.
+	CachedAt time.Time
+	// Age is how old the cached data is (now minus CachedAt) for a plan
+	// answered by the cache; zero when a Region answered.
+	Age time.Duration
 }
 
 // HasRegion reports whether region is one of the plan's Regions.
@@ -64,12 +74,24 @@ func (s *Session) QueryRegion(action, target string) string {
 	return target
 }
 
-// GetPlan reads a plan by ARN from the data plane of region (GetPlanInRegion).
-// A missing plan is a *PlanNotFoundError; other errors are wrapped API errors.
+// GetPlan reads a plan by ARN from the data plane of region (GetPlanInRegion)
+// and stores it in the cache. A missing plan is a *PlanNotFoundError; other
+// errors are wrapped API errors. It asks no other Region: see
+// GetPlanAnywhere.
 func (s *Session) GetPlan(ctx context.Context, region, arn string) (Plan, error) {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	out, err := s.client(region).GetPlanInRegion(ctx, &arcregionswitch.GetPlanInRegionInput{Arn: aws.String(arn)})
+	p, err := s.getPlanIn(ctx, region, arn)
+	if err != nil {
+		return Plan{}, err
+	}
+	s.remember(ctx, p)
+	return p, nil
+}
+
+// getPlanIn is one GetPlanInRegion call, with the plan's role if it has one.
+func (s *Session) getPlanIn(ctx context.Context, region, arn string) (Plan, error) {
+	out, err := s.planClient(region, arn, "").GetPlanInRegion(ctx, &arcregionswitch.GetPlanInRegionInput{Arn: aws.String(arn)})
 	if err != nil {
 		var nf *types.ResourceNotFoundException
 		if errors.As(err, &nf) {
@@ -83,15 +105,26 @@ func (s *Session) GetPlan(ctx context.Context, region, arn string) (Plan, error)
 	p := out.Plan
 	return Plan{
 		ARN: aws.ToString(p.Arn), Name: aws.ToString(p.Name), Owner: aws.ToString(p.Owner),
-		Version: aws.ToString(p.Version), Regions: p.Regions, AnsweredBy: region,
+		Version: aws.ToString(p.Version), Regions: p.Regions, UpdatedAt: aws.ToTime(p.UpdatedAt),
+		AnsweredBy: region,
 	}, nil
 }
 
 // ListPlans lists the plans the data plane of region knows
-// (ListPlansInRegion), sorted by name.
+// (ListPlansInRegion), sorted by name, and stores them in the cache.
 func (s *Session) ListPlans(ctx context.Context, region string) ([]Plan, error) {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
+	plans, err := s.listPlansIn(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	s.remember(ctx, plans...)
+	return plans, nil
+}
+
+// listPlansIn is one paginated ListPlansInRegion, sorted by name.
+func (s *Session) listPlansIn(ctx context.Context, region string) ([]Plan, error) {
 	var plans []Plan
 	pages := arcregionswitch.NewListPlansInRegionPaginator(s.client(region), &arcregionswitch.ListPlansInRegionInput{})
 	for pages.HasMorePages() {
@@ -102,7 +135,7 @@ func (s *Session) ListPlans(ctx context.Context, region string) ([]Plan, error) 
 		for _, p := range page.Plans {
 			plans = append(plans, Plan{
 				ARN: aws.ToString(p.Arn), Name: aws.ToString(p.Name), Owner: aws.ToString(p.Owner),
-				Version: aws.ToString(p.Version), Regions: p.Regions,
+				Version: aws.ToString(p.Version), Regions: p.Regions, UpdatedAt: aws.ToTime(p.UpdatedAt),
 				ActiveExecution: aws.ToString(p.ActivePlanExecution), AnsweredBy: region,
 			})
 		}
@@ -113,25 +146,41 @@ func (s *Session) ListPlans(ctx context.Context, region string) ([]Plan, error) 
 
 // FindPlanByName looks a plan up by name in region: an exact match first,
 // then a unique case-insensitive one. No match is a *PlanNotFoundError
-// listing the names that exist.
+// listing the names that exist. It asks no other Region: see
+// FindPlanByNameAnywhere.
 func (s *Session) FindPlanByName(ctx context.Context, region, name string) (Plan, error) {
 	plans, err := s.ListPlans(ctx, region)
 	if err != nil {
 		return Plan{}, err
 	}
+	if p, ok := matchName(plans, name); ok {
+		return p, nil
+	}
+	return Plan{}, &PlanNotFoundError{Ref: name, Region: region, Known: planNames(plans)}
+}
+
+// matchName finds name among plans: an exact match first, then a unique
+// case-insensitive one.
+func matchName(plans []Plan, name string) (Plan, bool) {
 	var folded []Plan
-	names := make([]string, 0, len(plans))
 	for _, p := range plans {
 		if p.Name == name {
-			return p, nil
+			return p, true
 		}
 		if strings.EqualFold(p.Name, name) {
 			folded = append(folded, p)
 		}
-		names = append(names, p.Name)
 	}
 	if len(folded) == 1 {
-		return folded[0], nil
+		return folded[0], true
 	}
-	return Plan{}, &PlanNotFoundError{Ref: name, Region: region, Known: names}
+	return Plan{}, false
+}
+
+func planNames(plans []Plan) []string {
+	names := make([]string, 0, len(plans))
+	for _, p := range plans {
+		names = append(names, p.Name)
+	}
+	return names
 }

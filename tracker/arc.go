@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,14 +18,31 @@ import (
 type ARC interface {
 	// GetExecution reads one plan execution (GetPlanExecution).
 	GetExecution(ctx context.Context, region, planARN, executionID string) (Execution, error)
-	// ListEvents lists the execution's events oldest first
-	// (ListPlanExecutionEvents, every page). With after set, only the events
-	// that follow the event with that ID are returned; if no event has that
-	// ID, all of them are.
-	ListEvents(ctx context.Context, region, planARN, executionID, after string) ([]Event, error)
+	// ListEvents lists all of the execution's events, oldest first
+	// (ListPlanExecutionEvents, every page). The service has no filter for
+	// "events after X", so the tracker asks for all and skips those it has
+	// posted; the full list also tells which steps wait for approval.
+	ListEvents(ctx context.Context, region, planARN, executionID string) ([]Event, error)
 	// ApproveStep approves or declines a manual-approval step
-	// (ApprovePlanExecutionStep) with comment.
-	ApproveStep(ctx context.Context, region, planARN, executionID, step, comment string, approve bool) error
+	// (ApprovePlanExecutionStep).
+	ApproveStep(ctx context.Context, d StepDecision) error
+}
+
+// StepDecision is one approval or decline of a manual-approval step.
+type StepDecision struct {
+	// Region is where the call goes: the Region that runs the execution.
+	Region      string
+	PlanARN     string
+	ExecutionID string
+	Step        string
+	// Approver is the Slack user ID the decision is made for; a plan whose
+	// IAM role is assumed per approver is called in a session named after
+	// them, so that CloudTrail shows who decided.
+	Approver string
+	// Comment is recorded by ARC with the decision.
+	Comment string
+	// Approve approves; false declines.
+	Approve bool
 }
 
 // Execution is what the tracker needs to know about a plan execution.
@@ -76,63 +92,59 @@ func Final(state string) bool {
 	return false
 }
 
+// ClientFunc returns the ARC Region switch data-plane client for calls
+// about planARN in region, with the credentials for that plan; approver is
+// the Slack user a decision is made for, "" for reads. It must be safe for
+// concurrent use and should return the same client for the same arguments.
+type ClientFunc func(region, planARN, approver string) *arcregionswitch.Client
+
 // SDKARC implements ARC with the AWS SDK's ARC Region switch client. It is
 // safe for concurrent use.
 type SDKARC struct {
-	clientFor func(region string) *arcregionswitch.Client
+	clientFor ClientFunc
 }
 
 var _ ARC = (*SDKARC)(nil)
 
-// NewSDKARC returns an ARC over the clients clientFor returns, one per
-// Region (for example ClientsFromConfig(cfg)).
-func NewSDKARC(clientFor func(region string) *arcregionswitch.Client) *SDKARC {
+// NewSDKARC returns an ARC over the clients clientFor returns. It is meant
+// for session.Session's per-plan clients, so that the SDK configuration,
+// per-plan roles and endpoint overrides (AWS_ENDPOINT_URL_ARC_REGION_SWITCH)
+// are the bot's everywhere.
+func NewSDKARC(clientFor ClientFunc) *SDKARC {
 	return &SDKARC{clientFor: clientFor}
 }
 
-// ClientsFromConfig returns a function that hands out one ARC Region switch
-// client per Region, each built once from cfg with its Region set, so that
-// cfg's credentials and endpoint overrides (AWS_ENDPOINT_URL_ARC_REGION_SWITCH)
-// apply to every Region. It is safe for concurrent use.
-func ClientsFromConfig(cfg aws.Config) func(region string) *arcregionswitch.Client {
-	var mu sync.Mutex
-	clients := map[string]*arcregionswitch.Client{}
-	return func(region string) *arcregionswitch.Client {
-		mu.Lock()
-		defer mu.Unlock()
-		c, ok := clients[region]
-		if !ok {
-			c = arcregionswitch.NewFromConfig(cfg, func(o *arcregionswitch.Options) { o.Region = region })
-			clients[region] = c
-		}
-		return c
-	}
-}
-
-// GetExecution calls GetPlanExecution in region.
+// GetExecution calls GetPlanExecution in region, with every page of step
+// states.
 func (a *SDKARC) GetExecution(ctx context.Context, region, planARN, executionID string) (Execution, error) {
-	out, err := a.clientFor(region).GetPlanExecution(ctx, &arcregionswitch.GetPlanExecutionInput{
+	pages := arcregionswitch.NewGetPlanExecutionPaginator(a.clientFor(region, planARN, ""), &arcregionswitch.GetPlanExecutionInput{
 		PlanArn: aws.String(planARN), ExecutionId: aws.String(executionID),
 	})
-	if err != nil {
-		return Execution{}, fmt.Errorf("GetPlanExecution %s in %s: %w", executionID, region, err)
-	}
-	e := Execution{
-		ID: aws.ToString(out.ExecutionId), PlanARN: aws.ToString(out.PlanArn),
-		State: string(out.ExecutionState), Region: aws.ToString(out.ExecutionRegion),
-		Action: string(out.ExecutionAction), Mode: string(out.Mode),
-		Started: aws.ToTime(out.StartTime), Ended: aws.ToTime(out.EndTime),
-	}
-	for _, s := range out.StepStates {
-		e.Steps = append(e.Steps, Step{Name: aws.ToString(s.Name), Status: string(s.Status)})
+	var e Execution
+	for first := true; pages.HasMorePages(); first = false {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return Execution{}, fmt.Errorf("GetPlanExecution %s in %s: %w", executionID, region, err)
+		}
+		if first {
+			e = Execution{
+				ID: aws.ToString(out.ExecutionId), PlanARN: aws.ToString(out.PlanArn),
+				State: string(out.ExecutionState), Region: aws.ToString(out.ExecutionRegion),
+				Action: string(out.ExecutionAction), Mode: string(out.Mode),
+				Started: aws.ToTime(out.StartTime), Ended: aws.ToTime(out.EndTime),
+			}
+		}
+		for _, s := range out.StepStates {
+			e.Steps = append(e.Steps, Step{Name: aws.ToString(s.Name), Status: string(s.Status)})
+		}
 	}
 	return e, nil
 }
 
 // ListEvents calls ListPlanExecutionEvents in region, page after page, and
 // orders the events by time (ties keep the service's order).
-func (a *SDKARC) ListEvents(ctx context.Context, region, planARN, executionID, after string) ([]Event, error) {
-	pages := arcregionswitch.NewListPlanExecutionEventsPaginator(a.clientFor(region), &arcregionswitch.ListPlanExecutionEventsInput{
+func (a *SDKARC) ListEvents(ctx context.Context, region, planARN, executionID string) ([]Event, error) {
+	pages := arcregionswitch.NewListPlanExecutionEventsPaginator(a.clientFor(region, planARN, ""), &arcregionswitch.ListPlanExecutionEventsInput{
 		PlanArn: aws.String(planARN), ExecutionId: aws.String(executionID),
 	})
 	var events []Event
@@ -150,40 +162,26 @@ func (a *SDKARC) ListEvents(ctx context.Context, region, planARN, executionID, a
 		}
 	}
 	slices.SortStableFunc(events, func(x, y Event) int { return cmp.Compare(x.At.UnixNano(), y.At.UnixNano()) })
-	return eventsAfter(events, after), nil
-}
-
-// eventsAfter returns the events that follow the one with ID after, or all
-// of them when after is "" or not among them.
-func eventsAfter(events []Event, after string) []Event {
-	if after == "" {
-		return events
-	}
-	for i, ev := range events {
-		if ev.ID == after {
-			return events[i+1:]
-		}
-	}
-	return events
+	return events, nil
 }
 
 // ApproveStep calls ApprovePlanExecutionStep in region, once: a retry after
 // a lost answer would be refused (the step is no longer pending) and would
 // report a success as a failure.
-func (a *SDKARC) ApproveStep(ctx context.Context, region, planARN, executionID, step, comment string, approve bool) error {
+func (a *SDKARC) ApproveStep(ctx context.Context, d StepDecision) error {
 	approval := types.ApprovalDecline
-	if approve {
+	if d.Approve {
 		approval = types.ApprovalApprove
 	}
-	_, err := a.clientFor(region).ApprovePlanExecutionStep(ctx, &arcregionswitch.ApprovePlanExecutionStepInput{
-		PlanArn: aws.String(planARN), ExecutionId: aws.String(executionID),
-		StepName: aws.String(step), Approval: approval, Comment: aws.String(comment),
+	_, err := a.clientFor(d.Region, d.PlanARN, d.Approver).ApprovePlanExecutionStep(ctx, &arcregionswitch.ApprovePlanExecutionStepInput{
+		PlanArn: aws.String(d.PlanARN), ExecutionId: aws.String(d.ExecutionID),
+		StepName: aws.String(d.Step), Approval: approval, Comment: aws.String(d.Comment),
 	}, func(o *arcregionswitch.Options) {
 		o.RetryMaxAttempts = 1
 		o.Retryer = aws.NopRetryer{}
 	})
 	if err != nil {
-		return fmt.Errorf("ApprovePlanExecutionStep %s step %q in %s: %w", executionID, step, region, err)
+		return fmt.Errorf("ApprovePlanExecutionStep %s step %q in %s: %w", d.ExecutionID, d.Step, d.Region, err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -31,6 +32,9 @@ type mainDeps struct {
 	// SweepInterval overrides the expiry sweeper's period, and
 	// ReconcileInterval the reconciler's.
 	SweepInterval, ReconcileInterval time.Duration
+	// ShutdownGrace bounds the shutdown (default 20s, within Kubernetes'
+	// default 30s termination grace period).
+	ShutdownGrace time.Duration
 }
 
 // Main is the running bot: every component, built from the configuration.
@@ -44,11 +48,15 @@ type Main struct {
 	srv    *http.Server
 	ln     net.Listener
 	socket *socketMode
+	grace  time.Duration
 }
 
 // newMain builds the bot. Nothing is served until Run.
 func newMain(ctx context.Context, cfg *config, log *slog.Logger, deps mainDeps) (*Main, error) {
-	m := &Main{cfg: cfg, log: log}
+	m := &Main{cfg: cfg, log: log, grace: deps.ShutdownGrace}
+	if m.grace <= 0 {
+		m.grace = 20 * time.Second
+	}
 	if cfg.RedisURL == "" {
 		mini, err := miniredis.Run()
 		if err != nil {
@@ -87,9 +95,16 @@ func newMain(ctx context.Context, cfg *config, log *slog.Logger, deps mainDeps) 
 	store := approvals.NewStore(m.rdb, approvals.Options{TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: log})
 	sess := session.New(awsCfg, session.Options{Logger: log})
 	m.bot = bot.New(bot.Config{
-		Aliases: cfg.PlanAliases, ApprovalsRequired: cfg.ApprovalsRequired,
+		Aliases:                     cfg.PlanAliases,
+		ApprovalsRequired:           cfg.ApprovalsRequired,
 		ApprovalsRequiredUngraceful: cfg.ApprovalsRequiredUngraceful,
-		NotifyChannels:              cfg.NotifyChannelIDs, DryRun: cfg.DryRun, SweepInterval: deps.SweepInterval,
+		NotifyChannels:              cfg.NotifyChannelIDs,
+		DryRun:                      cfg.DryRun,
+		SweepInterval:               deps.SweepInterval,
+		ReconcileInterval:           deps.ReconcileInterval,
+		ApproverUsers:               cfg.ApproverUserIDs,
+		ApproverGroups:              cfg.ApproverGroupIDs,
+		Now:                         deps.Now,
 	}, bot.Deps{Slack: api, ARC: sess, Store: store, Access: checker, Logger: log})
 
 	reg := prometheus.NewRegistry()
@@ -138,15 +153,17 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	go m.bot.RunSweeper(ctx)
-	go m.bot.RunReconciler(ctx)
+	var loops sync.WaitGroup
+	loops.Go(func() { m.bot.RunSweeper(ctx) })
+	loops.Go(func() { m.bot.RunReconciler(ctx) })
 	var runErr error
 	select {
 	case <-ctx.Done():
 	case runErr = <-errc:
 	}
-	m.log.Info("shutting down")
-	shutdownCtx, stop := context.WithTimeout(context.Background(), 20*time.Second)
+	m.log.Info("shutting down", "grace", m.grace)
+	cancel()
+	shutdownCtx, stop := context.WithTimeout(context.Background(), m.grace)
 	defer stop()
 	if err := m.srv.Shutdown(shutdownCtx); err != nil {
 		m.log.Error("http shutdown", "err", err)
@@ -154,6 +171,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.bot.Close(shutdownCtx); err != nil {
 		m.log.Error("background work", "err", err)
 	}
+	loops.Wait()
+	m.log.Info("stopped")
 	return runErr
 }
 

@@ -65,6 +65,8 @@ type harness struct {
 	logs  *syncBuffer
 	url   string
 	stop  func()
+	// grace is the bots' shutdown grace period (0: the default).
+	grace time.Duration
 }
 
 // newHarness sets the environment (t.Setenv: these tests are not parallel),
@@ -122,8 +124,15 @@ func newHarness(t *testing.T, extra map[string]string) *harness {
 	return h
 }
 
-// start runs a bot process (in-process) on a fresh port.
+// start runs the harness's main bot (in-process) on a fresh port.
 func (h *harness) start() {
+	h.t.Helper()
+	h.url, h.stop = h.launch()
+}
+
+// launch runs one more bot replica on the same Redis and fakes, and returns
+// its base URL and a function that stops it (also called at cleanup).
+func (h *harness) launch() (url string, stop func()) {
 	h.t.Helper()
 	cfg, err := loadConfig()
 	if err != nil {
@@ -131,16 +140,15 @@ func (h *harness) start() {
 	}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := newMain(ctx, cfg, log, mainDeps{Now: h.clock.Now, SweepInterval: time.Hour})
+	m, err := newMain(ctx, cfg, log, mainDeps{Now: h.clock.Now, SweepInterval: time.Hour, ReconcileInterval: 50 * time.Millisecond, ShutdownGrace: h.grace})
 	if err != nil {
 		cancel()
 		h.t.Fatalf("newMain: %v", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx); m.Close() }()
-	h.url = "http://" + m.Addr()
 	var once sync.Once
-	h.stop = func() {
+	stop = func() {
 		once.Do(func() {
 			cancel()
 			if err := <-done; err != nil {
@@ -148,7 +156,8 @@ func (h *harness) start() {
 			}
 		})
 	}
-	h.t.Cleanup(h.stop)
+	h.t.Cleanup(stop)
+	return "http://" + m.Addr(), stop
 }
 
 // restart stops the bot and starts a new one on the same Redis.
@@ -202,8 +211,15 @@ func (h *harness) command(user, channel, text string) string {
 // click presses a button of the approval message as user.
 func (h *harness) click(user, channel, ts, actionID, requestID string) {
 	h.t.Helper()
+	h.clickAt(h.url, user, channel, ts, actionID, requestID)
+}
+
+// clickAt presses a button through the replica at base.
+func (h *harness) clickAt(base, user, channel, ts, actionID, requestID string) {
+	h.t.Helper()
 	body := fakeslack.BlockActionBody(user, strings.ToLower(user), channel, ts, actionID, requestID, h.slack.ResponseURL("click-"+user), "trig-2")
-	status, resp := h.post("/slack/interactions", body, testSecret, time.Now())
+	req := fakeslack.NewSignedRequest(h.t, testSecret, base+"/slack/interactions", body, time.Now())
+	status, resp := h.do(req)
 	if status != http.StatusOK {
 		h.t.Fatalf("click %s by %s: status %d, want 200 (%q)", actionID, user, status, resp)
 	}
@@ -310,12 +326,19 @@ func containsAll(s string, want []string) bool {
 	return true
 }
 
-// redisKeys counts the keys in the test's Redis.
+// redisKeys counts the keys in the test's Redis that hold requests or
+// their traces (everything but the replicas' short-lived job leases).
 func (h *harness) redisKeys() int64 {
 	h.t.Helper()
-	n, err := h.redis.Client(h.t).DBSize(context.Background()).Result()
+	keys, err := h.redis.Client(h.t).Keys(context.Background(), "*").Result()
 	if err != nil {
-		h.t.Fatalf("DBSIZE: %v", err)
+		h.t.Fatalf("KEYS: %v", err)
+	}
+	var n int64
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "rsbot:lease:") {
+			n++
+		}
 	}
 	return n
 }
