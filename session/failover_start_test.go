@@ -28,6 +28,9 @@ func TestStartWithFailover(t *testing.T) {
 		starts         int // StartPlanExecution calls the fake received
 		unknown        bool
 		code           string // Describe code of the error
+		// lookedUp says whether ListPlanExecutions was asked: never when
+		// the failures surely sent nothing.
+		lookedUp bool
 	}
 	for _, tc := range []struct {
 		name   string
@@ -55,14 +58,14 @@ func TestStartWithFailover(t *testing.T) {
 		{
 			name: "connection dropped after sending, no execution found: retried", action: "activate", target: west, marker: marker,
 			fault: func(_ *testing.T, fake *fakearc.Server, _ *setup) { fake.SetRegionDown(west, true) },
-			want:  want{region: east, failedOverFrom: west, starts: 2},
+			want:  want{region: east, failedOverFrom: west, starts: 2, lookedUp: true},
 		},
 		{
 			name: "500, no execution found: retried", action: "activate", target: west, marker: marker,
 			fault: func(_ *testing.T, fake *fakearc.Server, _ *setup) {
 				fake.FailNext("StartPlanExecution", fakearc.Error{Type: "InternalServerException", Message: "boom"})
 			},
-			want: want{region: east, failedOverFrom: west, starts: 2},
+			want: want{region: east, failedOverFrom: west, starts: 2, lookedUp: true},
 		},
 		{
 			name: "timeout after the execution started: found, not retried", action: "activate", target: west, marker: marker,
@@ -70,7 +73,7 @@ func TestStartWithFailover(t *testing.T) {
 				fake.Hold("StartPlanExecution")
 				su.opts.StartTimeout = attempt
 			},
-			want: want{region: west, fromHistory: true, starts: 1},
+			want: want{region: west, fromHistory: true, starts: 1, lookedUp: true},
 		},
 		{
 			name: "403: not retried", action: "activate", target: west, marker: marker,
@@ -101,7 +104,7 @@ func TestStartWithFailover(t *testing.T) {
 					return nil, &fakearc.Error{Type: "InternalServerException", Message: "listing is down"}
 				})
 			},
-			want: want{starts: 1, unknown: true, code: "NetworkError"},
+			want: want{starts: 1, unknown: true, code: "NetworkError", lookedUp: true},
 		},
 		{
 			name: "ambiguous without a marker: unknown, not retried", action: "activate", target: west, marker: "",
@@ -126,6 +129,9 @@ func TestStartWithFailover(t *testing.T) {
 
 			if n := len(fake.CallsTo("StartPlanExecution")); n != tc.want.starts {
 				t.Errorf("StartPlanExecution calls = %d, want %d", n, tc.want.starts)
+			}
+			if n := len(fake.CallsTo("ListPlanExecutions")); (n > 0) != tc.want.lookedUp {
+				t.Errorf("ListPlanExecutions calls = %d, want some: %v", n, tc.want.lookedUp)
 			}
 			execs := fake.Executions()
 			if tc.want.region == "" {

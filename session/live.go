@@ -23,7 +23,7 @@ type Evaluation struct {
 func (s *Session) Evaluate(ctx context.Context, region, planARN string) (Evaluation, error) {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	out, err := s.client(region).GetPlanEvaluationStatus(ctx, &arcregionswitch.GetPlanEvaluationStatusInput{PlanArn: aws.String(planARN)})
+	out, err := s.planClient(region, planARN, "").GetPlanEvaluationStatus(ctx, &arcregionswitch.GetPlanEvaluationStatusInput{PlanArn: aws.String(planARN)})
 	if err != nil {
 		return Evaluation{}, fmt.Errorf("GetPlanEvaluationStatus %s in %s: %w", planARN, region, err)
 	}
@@ -59,7 +59,7 @@ func FinalState(state string) bool { return finalStates[types.ExecutionState(sta
 func (s *Session) ActiveExecution(ctx context.Context, region, planARN string) (string, error) {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	pages := arcregionswitch.NewListPlanExecutionsPaginator(s.client(region), &arcregionswitch.ListPlanExecutionsInput{PlanArn: aws.String(planARN)})
+	pages := arcregionswitch.NewListPlanExecutionsPaginator(s.planClient(region, planARN, ""), &arcregionswitch.ListPlanExecutionsInput{PlanArn: aws.String(planARN)})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {

@@ -141,6 +141,12 @@ func (s *Session) planClient(region, planARN, approver string) *arcregionswitch.
 	return s.clientFor(region, role, approver)
 }
 
+// PlanClient is planClient for other packages (the tracker): the client for
+// calls about planARN in region, with the plan's role when it has one.
+func (s *Session) PlanClient(region, planARN, approver string) *arcregionswitch.Client {
+	return s.planClient(region, planARN, approver)
+}
+
 func (s *Session) clientFor(region, role, approver string) *arcregionswitch.Client {
 	key := clientKey{region: region, role: role, approver: approver}
 	s.mu.Lock()

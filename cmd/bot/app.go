@@ -21,7 +21,9 @@ import (
 	"github.com/regionswitch-bot/regionswitch-bot/access"
 	"github.com/regionswitch-bot/regionswitch-bot/approvals"
 	"github.com/regionswitch-bot/regionswitch-bot/bot"
+	"github.com/regionswitch-bot/regionswitch-bot/plancache"
 	"github.com/regionswitch-bot/regionswitch-bot/session"
+	"github.com/regionswitch-bot/regionswitch-bot/tracker"
 	"github.com/regionswitch-bot/regionswitch-bot/web"
 )
 
@@ -35,20 +37,23 @@ type mainDeps struct {
 	// ShutdownGrace bounds the shutdown (default 20s, within Kubernetes'
 	// default 30s termination grace period).
 	ShutdownGrace time.Duration
+	// PollInterval is how often executions are polled (default 5s).
+	PollInterval time.Duration
 }
 
 // Main is the running bot: every component, built from the configuration.
 // Tests build it on 127.0.0.1:0 and drive it over HTTP.
 type Main struct {
-	cfg    *config
-	log    *slog.Logger
-	rdb    redis.UniversalClient
-	mini   *miniredis.Miniredis
-	bot    *bot.Bot
-	srv    *http.Server
-	ln     net.Listener
-	socket *socketMode
-	grace  time.Duration
+	cfg     *config
+	log     *slog.Logger
+	rdb     redis.UniversalClient
+	mini    *miniredis.Miniredis
+	bot     *bot.Bot
+	srv     *http.Server
+	ln      net.Listener
+	socket  *socketMode
+	tracker *tracker.Tracker
+	grace   time.Duration
 }
 
 // newMain builds the bot. Nothing is served until Run.
@@ -93,7 +98,16 @@ func newMain(ctx context.Context, cfg *config, log *slog.Logger, deps mainDeps) 
 		Channels: cfg.AllowedChannelIDs, BreakGlassUsers: cfg.BreakGlassUserIDs,
 	}, api, time.Minute, nil)
 	store := approvals.NewStore(m.rdb, approvals.Options{TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: log})
-	sess := session.New(awsCfg, session.Options{Logger: log})
+	sess := session.New(awsCfg, session.Options{
+		Logger:    log,
+		Cache:     plancache.New(m.rdb, plancache.Options{Now: deps.Now}),
+		PlanRoles: cfg.planRoles(),
+		Now:       deps.Now,
+	})
+	m.tracker = tracker.New(tracker.Options{
+		Redis: m.rdb, ARC: tracker.NewSDKARC(sess.PlanClient), Slack: api, Logger: log,
+		Now: deps.Now, PollInterval: deps.PollInterval,
+	})
 	m.bot = bot.New(bot.Config{
 		Aliases:                     cfg.PlanAliases,
 		ApprovalsRequired:           cfg.ApprovalsRequired,
@@ -105,7 +119,7 @@ func newMain(ctx context.Context, cfg *config, log *slog.Logger, deps mainDeps) 
 		ApproverUsers:               cfg.ApproverUserIDs,
 		ApproverGroups:              cfg.ApproverGroupIDs,
 		Now:                         deps.Now,
-	}, bot.Deps{Slack: api, ARC: sess, Store: store, Access: checker, Logger: log})
+	}, bot.Deps{Slack: api, ARC: sess, Store: store, Access: checker, Tracker: m.tracker, Logger: log})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -156,6 +170,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var loops sync.WaitGroup
 	loops.Go(func() { m.bot.RunSweeper(ctx) })
 	loops.Go(func() { m.bot.RunReconciler(ctx) })
+	loops.Go(func() { m.tracker.Run(ctx) })
 	var runErr error
 	select {
 	case <-ctx.Done():

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,8 +47,8 @@ const (
 	pacedRequests = 1000 // measured requests in the paced run
 	approveRuns   = 500  // approve clicks measured one at a time
 	readyStarts   = 20   // process starts measured
-	memCommands   = 2000 // commands driven through the built binary
-	memApprovals  = 200  // of which approved
+	memPaced      = 1000 // commands at pacedRate through the built binary
+	memCommands   = 2000 // then commands flat out through it
 
 	targetAckRatio = 2.0
 	targetApprove  = 20 * time.Millisecond
@@ -66,7 +65,7 @@ func requireBench(t *testing.T) {
 
 func TestBenchReport(t *testing.T) {
 	requireBench(t)
-	rep := &benchReport{}
+	rep := &benchReport{loadBefore: loadAverage()}
 	t.Cleanup(func() { rep.print(os.Stdout) })
 
 	t.Run("ack", func(t *testing.T) { benchAck(t, rep) })
@@ -125,6 +124,7 @@ func benchAck(t *testing.T, rep *benchReport) {
 	}
 	paced := measurePaced(c, "execute", pacedRate, pacedRequests, execute(bot.url, 0), acked)
 	burst := measureAcks(c, "execute", execute(bot.url, pacedRequests), acked)
+	c.hc.CloseIdleConnections() // see driveLoad
 	start := time.Now()
 	bot.stop(t, 2*time.Minute)
 	drained := time.Since(start)
@@ -143,7 +143,7 @@ func benchAck(t *testing.T, rep *benchReport) {
 		target, verdict(paced.lat.pct(99) <= limit), paced.note())
 	rep.add(fmt.Sprintf("ack `/regionswitch execute`, flat out (%d clients)", benchClients), burst.lat,
 		target, verdict(burst.lat.pct(99) <= limit), burst.note())
-	rep.note("after the flat-out execute run, its background work (plan lookup, Redis, approval message, reply) drained in %s", ms(drained))
+	rep.note("shutdown after the flat-out execute run took %s: Run waits for the background work still queued (plan lookup, Redis, approval message, reply)", ms(drained))
 }
 
 // benchApprove measures approve click → StartPlanExecution arriving at the
@@ -152,14 +152,12 @@ func benchApprove(t *testing.T, rep *benchReport) {
 	h := newHarness(t, map[string]string{"NOTIFY_CHANNEL_IDS": ""})
 	h.stop()
 	bot := launch(t, h.logs, slog.LevelInfo, h.clock.Now, 2*time.Minute)
-	arns := addPlans(h.arc, "apr", approveRuns)
-	c := newSlackClient(benchClients)
-	ids, errs := createRequests(h, c, []string{bot.url}, arns)
-	if errs > 0 {
-		t.Fatalf("%d commands failed", errs)
+	res := driveLoad(t, h, loadSpec{urls: []string{bot.url}, arns: addPlans(h.arc, "apr", approveRuns)})
+	if res.ackErrors > 0 {
+		t.Fatalf("%d commands failed", res.ackErrors)
 	}
-	reqs := waitStored(t, h, ids, time.Minute)
-
+	ids, reqs := res.ids, res.stored
+	c := newSlackClient(1)
 	var lat latencies
 	for i, id := range ids {
 		body := clickBody(h, "UAPPROVER", reqs[id].MessageTS, id)
@@ -199,8 +197,10 @@ func benchReady(t *testing.T, rep *benchReport, bin string) {
 		"p50 < "+ms(targetReady), verdict(lat.pct(50) < targetReady), "max "+ms(lat.pct(100)))
 }
 
-// benchMemory reads the resident memory of the built binary, idle and after
-// a load of memCommands commands and memApprovals approvals.
+// benchMemory reads the resident memory of the built binary: idle, then
+// the peak over a paced load (memPaced commands at pacedRate per second),
+// then the peak over a load as fast as the clients go (memCommands
+// commands), each with a tenth of the requests approved.
 func benchMemory(t *testing.T, rep *benchReport, bin string) {
 	h := newHarness(t, nil)
 	h.stop()
@@ -209,27 +209,34 @@ func benchMemory(t *testing.T, rep *benchReport, bin string) {
 	pid := p.cmd.Process.Pid
 	idle := procStatus(t, pid, "VmRSS")
 
-	arns := addPlans(h.arc, "mem", memCommands)
-	res := driveLoad(t, h, []string{"http://" + p.addr}, arns, memApprovals)
+	urls := []string{"http://" + p.addr}
+	arns := addPlans(h.arc, "mem", memPaced+memCommands)
+	paced := driveLoad(t, h, loadSpec{urls: urls, arns: arns[:memPaced], approvals: memPaced / 10, rate: pacedRate})
+	pacedPeak := procStatus(t, pid, "VmHWM")
+	flat := driveLoad(t, h, loadSpec{urls: urls, arns: arns[memPaced:], first: memPaced, approvals: memCommands / 10})
+	flatPeak := procStatus(t, pid, "VmHWM")
 	after := procStatus(t, pid, "VmRSS")
-	peak := procStatus(t, pid, "VmHWM")
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if code := p.waitExit(t, defaultGrace); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM, want 0", code)
 	}
-	v := verifyLoad(t, h, res)
+	v := verifyLoad(t, h, paced, flat)
 	v.logErrors = strings.Count(p.stderr.String(), `"level":"ERROR"`)
 	if v.logErrors > 0 {
 		t.Errorf("%d ERROR lines in the bot's logs", v.logErrors)
 	}
 
 	rep.addValue("resident memory (VmRSS), idle after start", mib(idle), "< "+mib(targetRSS), verdict(idle < targetRSS))
-	load := fmt.Sprintf("%d commands + %d approvals, %d clients", memCommands, memApprovals, benchClients)
-	rep.addValue("resident memory peak (VmHWM) under load: "+load, mib(peak), "< "+mib(targetRSS), verdict(peak < targetRSS))
-	rep.addValue("resident memory (VmRSS) after that load", mib(after), "< "+mib(targetRSS), verdict(after < targetRSS))
-	rep.note("built binary under load: %.0f commands/s acknowledged, %s; %s", res.ackRate(), v.summary(), res.latencySummary())
+	rep.addValue(fmt.Sprintf("resident memory peak (VmHWM), %d commands at %d/s + %d approvals", memPaced, pacedRate, memPaced/10),
+		mib(pacedPeak), "< "+mib(targetRSS), verdict(pacedPeak < targetRSS))
+	rep.addValue(fmt.Sprintf("resident memory peak (VmHWM), then %d commands + %d approvals flat out (%d clients)", memCommands, memCommands/10, benchClients),
+		mib(flatPeak), "< "+mib(targetRSS), verdict(flatPeak < targetRSS))
+	rep.addValue("resident memory (VmRSS) after those loads", mib(after), "< "+mib(targetRSS), verdict(after < targetRSS))
+	rep.note("built binary, paced load: %s", paced.latencySummary())
+	rep.note("built binary, flat-out load: %.0f commands/s acknowledged, %s", flat.ackRate(), flat.latencySummary())
+	rep.note("built binary, both loads: %s", v.summary())
 }
 
 // buildBot builds the bot as `make build` does, once, into a temporary
@@ -238,7 +245,7 @@ func buildBot(t *testing.T) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("the go command is needed to build the bot: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "regionswitch-bot")
 	cmd := exec.Command(gobin, "build", "-trimpath", "-o", bin, ".")
@@ -402,11 +409,24 @@ func measureAcks(c *slackClient, name string, req func(i int) (string, []byte), 
 	return &ackRun{name: name, lat: lat, errs: int(errs.Load()), wall: time.Since(start)}
 }
 
-// measurePaced sends n requests at rate per second, spread over
-// benchClients clients, and times each from its send.
+// measurePaced sends n requests at rate per second from benchClients
+// clients and times each from its send.
 func measurePaced(c *slackClient, name string, rate, n int, req func(i int) (string, []byte), ok func(int, []byte) bool) *ackRun {
 	var errs atomic.Int64
 	send := sender(c, req, ok, &errs)
+	lat := make(latencies, n)
+	start := time.Now()
+	sendAll(n, rate, func(i int) { lat[i] = send(i) })
+	return &ackRun{name: name, lat: lat, errs: int(errs.Load()), wall: time.Since(start)}
+}
+
+// sendAll calls fn(0..n-1) from benchClients goroutines: as fast as they go
+// when rate is 0, else at rate calls per second. It waits for all calls.
+func sendAll(n, rate int, fn func(i int)) {
+	if rate <= 0 {
+		fanOut(n, benchClients, fn)
+		return
+	}
 	jobs := make(chan int)
 	go func() {
 		tick := time.NewTicker(time.Second / time.Duration(rate))
@@ -417,39 +437,15 @@ func measurePaced(c *slackClient, name string, rate, n int, req func(i int) (str
 		}
 		close(jobs)
 	}()
-	lat := make(latencies, n)
-	start := time.Now()
 	var wg sync.WaitGroup
 	for range benchClients {
 		wg.Go(func() {
 			for i := range jobs {
-				lat[i] = send(i)
+				fn(i)
 			}
 		})
 	}
 	wg.Wait()
-	return &ackRun{name: name, lat: lat, errs: int(errs.Load()), wall: time.Since(start)}
-}
-
-// createRequests sends one execute command per plan, spread over urls
-// round-robin from benchClients clients, and returns each command's request
-// ID ("" for a failed command) and the number of failures.
-func createRequests(h *harness, c *slackClient, urls, arns []string) (ids []string, errs int) {
-	ids = make([]string, len(arns))
-	var failed atomic.Int64
-	fanOut(len(arns), benchClients, func(i int) {
-		body := commandBody(h, i, "execute "+arns[i]+" activate us-west-2")
-		status, resp, _, err := c.post(urls[i%len(urls)]+"/slack/commands", body)
-		var ack struct{ Text string }
-		if err == nil && status == http.StatusOK && json.Unmarshal(resp, &ack) == nil {
-			if m := ackRequestID.FindStringSubmatch(ack.Text); m != nil {
-				ids[i] = m[1]
-				return
-			}
-		}
-		failed.Add(1)
-	})
-	return ids, int(failed.Load())
 }
 
 // waitStored waits until every request in ids (but "") is in Redis with its
@@ -508,9 +504,10 @@ func verdict(ok bool) string {
 // benchReport collects the figures of a run and prints them as a Markdown
 // table.
 type benchReport struct {
-	mu    sync.Mutex
-	rows  [][6]string
-	notes []string
+	loadBefore string
+	mu         sync.Mutex
+	rows       [][6]string
+	notes      []string
 }
 
 func (r *benchReport) add(what string, l latencies, target, verdict, extra string) {
@@ -534,8 +531,9 @@ func (r *benchReport) note(format string, args ...any) {
 func (r *benchReport) print(w io.Writer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	fmt.Fprintf(w, "\n## regionswitch-bot benchmark report\n\n%s; %d CPUs (GOMAXPROCS %d); %s\n\n",
-		runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "\n## regionswitch-bot benchmark report\n\n%s %s/%s; %d CPUs (GOMAXPROCS %d), %s; load average before %s, after %s; %s\n\n",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel(),
+		r.loadBefore, loadAverage(), time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintln(w, "| measure | p50 / value | p99 | target | result | notes |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, row := range r.rows {
@@ -545,4 +543,24 @@ func (r *benchReport) print(w io.Writer) {
 		fmt.Fprintf(w, "\n- %s", n)
 	}
 	fmt.Fprintln(w)
+}
+
+// loadAverage is the 1-minute load average: the machine's other work.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
+}
+
+// cpuModel is the first "model name" of /proc/cpuinfo.
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+		}
+	}
+	return "unknown CPU"
 }

@@ -24,6 +24,7 @@ type config struct {
 	RedisURL           secret `envconfig:"REDIS_URL"`
 
 	PlanAliases       aliases  `envconfig:"PLAN_ALIASES"`
+	PlanRoleARNs      aliases  `envconfig:"PLAN_ROLE_ARNS"`
 	ApproverUserIDs   slackIDs `envconfig:"APPROVER_USER_IDS"`
 	ApproverGroupIDs  slackIDs `envconfig:"APPROVER_GROUP_IDS"`
 	RequesterUserIDs  slackIDs `envconfig:"REQUESTER_USER_IDS"`

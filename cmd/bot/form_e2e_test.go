@@ -109,11 +109,14 @@ func formState(plan, action, region, mode, comment string) map[string]map[string
 func TestExecuteFormEndToEnd(t *testing.T) {
 	h := newHarness(t, nil)
 
-	// `/regionswitch execute` opens the form with the command's trigger.
+	// `/regionswitch execute` opens the form with the command's trigger;
+	// the ack does not wait for views.open (held here).
+	release := h.slack.Hold("views.open")
 	if ack := h.command("UREQ1", testChannel, "execute"); !strings.Contains(ack, "form") {
 		t.Errorf("ack = %q, want it to say the form is opening", ack)
 	}
 	meta := h.openedForm("trig-1")
+	release()
 	view := fakeslack.ViewRef{ID: "VFORM1", Hash: "hash-1", CallbackID: render.FormCallbackID, PrivateMetadata: meta}
 
 	// The plan list: the alias and the plan ARC knows in AWS_REGION.

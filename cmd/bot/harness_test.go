@@ -67,6 +67,9 @@ type harness struct {
 	stop  func()
 	// grace is the bots' shutdown grace period (0: the default).
 	grace time.Duration
+	// sweep is the replicas' expiry sweep period (0: an hour, i.e. never
+	// during a test).
+	sweep time.Duration
 }
 
 // newHarness sets the environment (t.Setenv: these tests are not parallel),
@@ -140,7 +143,11 @@ func (h *harness) launch() (url string, stop func()) {
 	}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := newMain(ctx, cfg, log, mainDeps{Now: h.clock.Now, SweepInterval: time.Hour, ReconcileInterval: 50 * time.Millisecond, ShutdownGrace: h.grace})
+	sweep := h.sweep
+	if sweep == 0 {
+		sweep = time.Hour
+	}
+	m, err := newMain(ctx, cfg, log, mainDeps{Now: h.clock.Now, SweepInterval: sweep, ReconcileInterval: 50 * time.Millisecond, ShutdownGrace: h.grace})
 	if err != nil {
 		cancel()
 		h.t.Fatalf("newMain: %v", err)
@@ -327,7 +334,8 @@ func containsAll(s string, want []string) bool {
 }
 
 // redisKeys counts the keys in the test's Redis that hold requests or
-// their traces (everything but the replicas' short-lived job leases).
+// their traces: everything but the replicas' short-lived job leases and the
+// plan metadata cache (which a plan lookup fills, by design).
 func (h *harness) redisKeys() int64 {
 	h.t.Helper()
 	keys, err := h.redis.Client(h.t).Keys(context.Background(), "*").Result()
@@ -336,9 +344,26 @@ func (h *harness) redisKeys() int64 {
 	}
 	var n int64
 	for _, k := range keys {
-		if !strings.HasPrefix(k, "rsbot:lease:") {
+		if !strings.HasPrefix(k, "rsbot:lease:") && !strings.HasPrefix(k, "rsbot:{plancache}") {
 			n++
 		}
 	}
 	return n
+}
+
+// waitReady waits until /readyz answers 200: after Redis comes back, the
+// client's connection pool reconnects within about a second.
+func (h *harness) waitReady() {
+	h.t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for {
+		status, _ := h.do(mustGet(h.t, h.url+"/readyz"))
+		if status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("/readyz = %d %s after Redis came back, want 200", status, waitFor)
+		}
+		time.Sleep(20 * time.Millisecond) // polling an external readiness probe
+	}
 }

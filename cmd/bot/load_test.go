@@ -37,7 +37,7 @@ func TestLoad(t *testing.T) {
 	}
 	arns := addPlans(h.arc, "load", loadCommands)
 
-	res := driveLoad(t, h, []string{replicas[0].url, replicas[1].url}, arns, loadApprovals)
+	res := driveLoad(t, h, loadSpec{urls: []string{replicas[0].url, replicas[1].url}, arns: arns, approvals: loadApprovals})
 	start := time.Now()
 	for _, r := range replicas {
 		r.stop(t, 2*time.Minute)
@@ -69,7 +69,7 @@ func TestLoad(t *testing.T) {
 		{"requests created (approval message posted and recorded)", fmt.Sprintf("%d in %s: %.0f/s", len(res.stored), res.createdWall.Round(time.Millisecond), float64(len(res.stored))/res.createdWall.Seconds())},
 		{"approvals started (StartPlanExecution received)", fmt.Sprintf("%d in %s: %.0f/s", len(res.approveLat), res.approveWall.Round(time.Millisecond), float64(len(res.approveLat))/res.approveWall.Seconds())},
 		{"approve click → StartPlanExecution p50 / p99", ms(res.approveLat.pct(50)) + " / " + ms(res.approveLat.pct(99))},
-		{"background work drained after the last start", ms(drained)},
+		{"shutdown of both replicas after the load (cancel → Run returned)", ms(drained)},
 		{"errors: command acks, clicks", fmt.Sprintf("%d, %d", res.ackErrors, res.clickErrors)},
 		{"lost requests, refusals, duplicate approval messages", fmt.Sprintf("%d, %d, %d", v.lost, v.refused, v.duplicates)},
 		{"StartPlanExecution calls (want one per approved request)", fmt.Sprintf("%d for %d approved requests; %d wrong", v.starts, loadApprovals, v.badStarts)},
@@ -81,8 +81,18 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// loadSpec says what driveLoad sends.
+type loadSpec struct {
+	urls      []string // the bots, used round-robin
+	arns      []string // one execute command per plan
+	first     int      // index of the first command: its response_url is "cmd-<first>"
+	approvals int      // how many of the requests to approve
+	rate      int      // commands (then clicks) per second; 0: as fast as benchClients clients go
+}
+
 // loadResult is what driveLoad measured.
 type loadResult struct {
+	spec                 loadSpec
 	ids                  []string // request ID of each command ("" if the command failed)
 	stored               map[string]*approvals.Request
 	approved             []string // the requests clicked
@@ -102,20 +112,25 @@ func (r *loadResult) latencySummary() string {
 		ms(r.ackLat.pct(50)), ms(r.ackLat.pct(99)), ms(r.approveLat.pct(50)), ms(r.approveLat.pct(99)))
 }
 
-// driveLoad sends one execute command per plan in arns, spread round-robin
-// over the bots at urls by benchClients clients; waits until every request
-// is stored with its approval message; then approves the first approvals
-// requests, each clicked twice at once by two people, through the first and
-// the last URL; and waits until ARC has received their StartPlanExecution.
-func driveLoad(t *testing.T, h *harness, urls, arns []string, approvals int) *loadResult {
+// driveLoad sends one execute command per plan, spread round-robin over the
+// bots, from benchClients clients; waits until every request is stored with
+// its approval message; then approves the first spec.approvals requests,
+// each clicked twice at once by two people, through the first and the last
+// bot; and waits until ARC has received their StartPlanExecution.
+func driveLoad(t *testing.T, h *harness, spec loadSpec) *loadResult {
 	t.Helper()
 	c := newSlackClient(benchClients)
-	res := &loadResult{ids: make([]string, len(arns)), ackLat: make(latencies, len(arns))}
+	// Spare connections the client dialed but never used would hold a
+	// bot's shutdown for up to 5 s (http.Server.Shutdown waits that long for
+	// a connection that has not sent a request yet): close them at the end.
+	defer c.hc.CloseIdleConnections()
+	n := len(spec.arns)
+	res := &loadResult{spec: spec, ids: make([]string, n), ackLat: make(latencies, n)}
 	var ackErrs atomic.Int64
 	start := time.Now()
-	fanOut(len(arns), benchClients, func(i int) {
-		body := commandBody(h, i, "execute "+arns[i]+" activate us-west-2")
-		status, resp, took, err := c.post(urls[i%len(urls)]+"/slack/commands", body)
+	sendAll(n, spec.rate, func(i int) {
+		body := commandBody(h, spec.first+i, "execute "+spec.arns[i]+" activate us-west-2")
+		status, resp, took, err := c.post(spec.urls[i%len(spec.urls)]+"/slack/commands", body)
 		res.ackLat[i] = took
 		if m := ackRequestID.FindSubmatch(resp); err == nil && status == http.StatusOK && m != nil {
 			res.ids[i] = string(m[1])
@@ -127,9 +142,12 @@ func driveLoad(t *testing.T, h *harness, urls, arns []string, approvals int) *lo
 	res.ackErrors = int(ackErrs.Load())
 	res.stored = waitStored(t, h, res.ids, 2*time.Minute)
 	res.createdWall = time.Since(start)
+	if spec.approvals == 0 {
+		return res
+	}
 
 	for _, id := range res.ids {
-		if id != "" && len(res.approved) < approvals {
+		if id != "" && len(res.approved) < spec.approvals {
 			res.approved = append(res.approved, id)
 		}
 	}
@@ -137,11 +155,11 @@ func driveLoad(t *testing.T, h *harness, urls, arns []string, approvals int) *lo
 	clicked := make([]time.Time, len(res.approved))
 	var clickErrs atomic.Int64
 	start = time.Now()
-	fanOut(2*len(res.approved), benchClients, func(j int) {
+	sendAll(2*len(res.approved), 2*spec.rate, func(j int) {
 		k, second := j/2, j%2 == 1
-		user, url := fmt.Sprintf("UAPPA%04d", k), urls[0]
+		user, url := fmt.Sprintf("UAPPA%04d", k), spec.urls[0]
 		if second {
-			user, url = fmt.Sprintf("UAPPB%04d", k), urls[len(urls)-1]
+			user, url = fmt.Sprintf("UAPPB%04d", k), spec.urls[len(spec.urls)-1]
 		} else {
 			clicked[k] = time.Now()
 		}
@@ -180,18 +198,17 @@ func (v loadCheck) summary() string {
 }
 
 // verifyLoad checks, once the bots have stopped (and so finished their
-// background work), that every command of res got its approval message and
-// its requester was told, or got a specific refusal; that each approved
-// request was started exactly once and is executed in Redis, the others
-// still pending; and that each losing click was answered.
-func verifyLoad(t *testing.T, h *harness, res *loadResult) loadCheck {
+// background work), that every command of the loads got its approval
+// message and its requester was told, or got a specific refusal; that each
+// approved request was started exactly once and is executed in Redis, the
+// others still pending; and that each losing click was answered.
+func verifyLoad(t *testing.T, h *harness, loads ...*loadResult) loadCheck {
 	t.Helper()
 	var v loadCheck
-	calls := h.slack.Calls()
 	posted := map[string]int{}  // request ID → approval messages
 	told := map[string]string{} // response_url id → text
 	already := map[string]int{} // request ID → "already" answers to clicks
-	for _, c := range calls {
+	for _, c := range h.slack.Calls() {
 		switch {
 		case c.Method == "chat.postMessage" && strings.Contains(c.Params["blocks"], "rs_approve"):
 			if m := requestIDInBlocks.FindStringSubmatch(c.Params["blocks"]); m != nil {
@@ -208,33 +225,40 @@ func verifyLoad(t *testing.T, h *harness, res *loadResult) loadCheck {
 		}
 	}
 	approved := map[string]bool{}
-	for _, id := range res.approved {
-		approved[id] = true
+	for _, res := range loads {
+		for _, id := range res.approved {
+			approved[id] = true
+		}
+		if res.ackErrors > 0 || res.clickErrors > 0 {
+			t.Errorf("errors: %d command acks, %d clicks", res.ackErrors, res.clickErrors)
+		}
 	}
 	store := approvals.NewStore(h.redis.Client(t), approvals.Options{})
-	for i, id := range res.ids {
-		text := told[fmt.Sprintf("cmd-%d", i)]
-		switch {
-		case id == "":
-			v.lost++
-			continue
-		case posted[id] == 1 && strings.Contains(text, id):
-		case posted[id] > 1:
-			v.duplicates++
-			t.Errorf("request %s: %d approval messages", id, posted[id])
-		case posted[id] == 0 && text != "":
-			v.refused++
-			t.Logf("command %d refused: %q", i, text)
-		default:
-			v.lost++
-			t.Errorf("command %d (request %s): approval messages %d, told %q", i, id, posted[id], text)
-		}
-		want := approvals.StatusPending
-		if approved[id] {
-			want = approvals.StatusExecuted
-		}
-		if r, err := store.Get(t.Context(), id); err != nil || r.Status != want {
-			t.Errorf("request %s in Redis: %v, %v; want %s", id, r, err, want)
+	for _, res := range loads {
+		for i, id := range res.ids {
+			text := told[fmt.Sprintf("cmd-%d", res.spec.first+i)]
+			switch {
+			case id == "":
+				v.lost++
+				continue
+			case posted[id] == 1 && strings.Contains(text, id):
+			case posted[id] > 1:
+				v.duplicates++
+				t.Errorf("request %s: %d approval messages", id, posted[id])
+			case posted[id] == 0 && text != "":
+				v.refused++
+				t.Logf("command %d refused: %q", res.spec.first+i, text)
+			default:
+				v.lost++
+				t.Errorf("command %d (request %s): approval messages %d, told %q", res.spec.first+i, id, posted[id], text)
+			}
+			want := approvals.StatusPending
+			if approved[id] {
+				want = approvals.StatusExecuted
+			}
+			if r, err := store.Get(t.Context(), id); err != nil || r.Status != want {
+				t.Errorf("request %s in Redis: %v, %v; want %s", id, r, err, want)
+			}
 		}
 	}
 	started := map[string]int{}
@@ -247,7 +271,7 @@ func verifyLoad(t *testing.T, h *harness, res *loadResult) loadCheck {
 			t.Errorf("StartPlanExecution for request %q (approved %v, call %d)", id, approved[id], started[id])
 		}
 	}
-	for _, id := range res.approved {
+	for id := range approved {
 		if started[id] != 1 {
 			t.Errorf("approved request %s: %d StartPlanExecution calls, want 1", id, started[id])
 		}
@@ -256,9 +280,6 @@ func verifyLoad(t *testing.T, h *harness, res *loadResult) loadCheck {
 		} else {
 			t.Errorf("approved request %s: %d \"already\" answers to the losing click, want 1", id, already[id])
 		}
-	}
-	if res.ackErrors > 0 || res.clickErrors > 0 {
-		t.Errorf("errors: %d command acks, %d clicks", res.ackErrors, res.clickErrors)
 	}
 	return v
 }

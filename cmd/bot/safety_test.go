@@ -308,3 +308,36 @@ func TestDryRunNeverStarts(t *testing.T) {
 		t.Fatalf("StartPlanExecution = %d in a dry run, want 0", n)
 	}
 }
+
+func TestExpirySweptByExactlyOneReplica(t *testing.T) {
+	h := newHarness(t, map[string]string{"APPROVAL_TTL": "1m"})
+	h.sweep = 20 * time.Millisecond
+	h.restart()
+	h.launch()
+	h.command("UREQ1", testChannel, "execute checkout activate us-west-2")
+	ts, id := h.approvalMessage(testChannel)
+	h.told("UREQ1", "is posted for approval")
+	h.clock.Advance(time.Minute + time.Second)
+	h.updated(testChannel, ts, "Expired")
+	h.posted(notifyChannel, "expired without approval")
+	if r := h.storedRequest(id); r.Status != approvals.StatusExpired {
+		t.Fatalf("status = %s, want expired", r.Status)
+	}
+	// Both replicas keep sweeping; wait for a few more sweeps to have run
+	// (each sweep lists due requests) before counting the announcements.
+	before := len(h.slack.Calls())
+	h.command("UREQ1", testChannel, "pending")
+	h.told("UREQ1", "No open Region switch requests")
+	if len(h.slack.Calls()) <= before {
+		t.Fatal("no further calls observed")
+	}
+	n := 0
+	for _, c := range h.slack.CallsTo("chat.postMessage") {
+		if c.Params["channel"] == notifyChannel && strings.Contains(c.Params["text"], "expired without approval") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("expiry announcements = %d, want exactly 1 from 2 replicas", n)
+	}
+}

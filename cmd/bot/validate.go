@@ -5,11 +5,23 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/regionswitch-bot/regionswitch-bot/slash"
 )
+
+var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+
+// planRoles maps plan ARNs to the roles of PLAN_ROLE_ARNS.
+func (c *config) planRoles() map[string]string {
+	out := map[string]string{}
+	for alias, role := range c.PlanRoleARNs {
+		out[c.PlanAliases[alias]] = role
+	}
+	return out
+}
 
 // validate checks what envconfig cannot. Each error names its variable and
 // never quotes a secret.
@@ -38,6 +50,14 @@ func (c *config) validate() error {
 		}
 		if !slash.ValidPlanARN(arn) {
 			return fmt.Errorf("PLAN_ALIASES: %q for alias %q is not a Region switch plan ARN (arn:aws:arc-region-switch::123456789012:plan/name:abc123)", arn, name)
+		}
+	}
+	for alias, role := range c.PlanRoleARNs {
+		if _, ok := c.PlanAliases[alias]; !ok {
+			return fmt.Errorf("PLAN_ROLE_ARNS: %q is not an alias in PLAN_ALIASES", alias)
+		}
+		if !roleARN.MatchString(role) {
+			return fmt.Errorf("PLAN_ROLE_ARNS: %q for alias %q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", role, alias)
 		}
 	}
 	if c.ApprovalsRequired < 1 || c.ApprovalsRequired > 10 {
