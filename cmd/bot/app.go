@@ -12,6 +12,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -21,6 +22,7 @@ import (
 	"github.com/regionswitch-bot/regionswitch-bot/access"
 	"github.com/regionswitch-bot/regionswitch-bot/approvals"
 	"github.com/regionswitch-bot/regionswitch-bot/bot"
+	"github.com/regionswitch-bot/regionswitch-bot/metrics"
 	"github.com/regionswitch-bot/regionswitch-bot/plancache"
 	"github.com/regionswitch-bot/regionswitch-bot/session"
 	"github.com/regionswitch-bot/regionswitch-bot/tracker"
@@ -78,6 +80,11 @@ func newMain(ctx context.Context, cfg *config, log *slog.Logger, deps mainDeps) 
 		m.rdb = rdb
 	}
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	met := metrics.New(reg)
+	m.rdb.AddHook(met.RedisHook())
+
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		m.Close()
@@ -99,10 +106,11 @@ func newMain(ctx context.Context, cfg *config, log *slog.Logger, deps mainDeps) 
 	}, api, time.Minute, nil)
 	store := approvals.NewStore(m.rdb, approvals.Options{TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: log})
 	sess := session.New(awsCfg, session.Options{
-		Logger:    log,
-		Cache:     plancache.New(m.rdb, plancache.Options{Now: deps.Now}),
-		PlanRoles: cfg.planRoles(),
-		Now:       deps.Now,
+		Logger:     log,
+		Cache:      plancache.New(m.rdb, plancache.Options{Now: deps.Now}),
+		PlanRoles:  cfg.planRoles(),
+		ARCOptions: []func(*arcregionswitch.Options){met.ARCOption},
+		Now:        deps.Now,
 	})
 	m.tracker = tracker.New(tracker.Options{
 		Redis: m.rdb, ARC: tracker.NewSDKARC(sess.PlanClient), Slack: api, Logger: log,
@@ -119,16 +127,13 @@ func newMain(ctx context.Context, cfg *config, log *slog.Logger, deps mainDeps) 
 		ApproverUsers:               cfg.ApproverUserIDs,
 		ApproverGroups:              cfg.ApproverGroupIDs,
 		Now:                         deps.Now,
-	}, bot.Deps{Slack: api, ARC: sess, Store: store, Access: checker, Tracker: m.tracker, Logger: log})
+	}, bot.Deps{Slack: api, ARC: sess, Store: store, Access: checker, Tracker: m.tracker, Metrics: met, Logger: log})
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	obs := newMetrics(reg)
 	handler := web.Handler(m.bot, web.Options{
 		SigningSecret: string(cfg.SlackSigningSecret),
 		Ready:         store.Ping,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Observe:       obs.observe,
+		Observe:       met.SlackRequest,
 		Logger:        log,
 	})
 	if cfg.SlackAppToken != "" {

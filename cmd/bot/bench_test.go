@@ -182,19 +182,22 @@ func benchReady(t *testing.T, rep *benchReport, bin string) {
 	h := newHarness(t, nil)
 	h.stop()
 	env := processEnv(h)
-	var lat latencies
+	var lat, exit latencies
 	for range readyStarts {
 		p := startProcess(t, bin, nil, env)
 		lat = append(lat, p.ready(t))
+		sent := time.Now()
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
 		if code := p.waitExit(t, defaultGrace); code != 0 {
 			t.Fatalf("exit code %d after SIGTERM, want 0", code)
 		}
+		exit = append(exit, time.Since(sent))
 	}
 	rep.add(fmt.Sprintf("process start → /readyz 200 (%d starts)", len(lat)), lat,
 		"p50 < "+ms(targetReady), verdict(lat.pct(50) < targetReady), "max "+ms(lat.pct(100)))
+	rep.add("idle process: SIGTERM → exit 0", exit, "< "+defaultGrace.String()+" (grace)", verdict(exit.pct(100) < defaultGrace), "max "+ms(exit.pct(100)))
 }
 
 // benchMemory reads the resident memory of the built binary: idle, then

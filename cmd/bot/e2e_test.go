@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -339,4 +340,35 @@ func mustGet(t *testing.T, url string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+func TestMetricsAfterAFlow(t *testing.T) {
+	h := newHarness(t, nil)
+	h.startExecution("execute checkout activate us-west-2")
+	h.redis.Stop(t)
+	h.command("UREQ1", testChannel, "pending")
+	h.told("UREQ1", "can't be recorded")
+	_, body := h.do(mustGet(t, h.url+"/metrics"))
+	for _, want := range []string{
+		`regionswitch_slack_requests_total{kind="command",outcome="ok"} 2`,
+		`regionswitch_slack_requests_total{kind="interaction",outcome="ok"} 1`,
+		`regionswitch_approval_decisions_total{decision="approved"} 1`,
+		`regionswitch_executions_total{outcome="started"} 1`,
+		`regionswitch_arc_call_seconds_count{operation="StartPlanExecution",outcome="ok",region="us-west-2"} 1`,
+		`regionswitch_slack_ack_seconds_count{kind="command"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		for _, l := range strings.Split(body, "\n") {
+			if strings.HasPrefix(l, "regionswitch_") && !strings.Contains(l, "_bucket") {
+				t.Log(l)
+			}
+		}
+	}
+	if !regexp.MustCompile(`regionswitch_redis_errors_total\{kind="(command|dial)"\} [1-9]`).MatchString(body) {
+		t.Errorf("/metrics counts no Redis error during the outage")
+	}
 }

@@ -147,7 +147,7 @@ func (h *harness) launch() (url string, stop func()) {
 	if sweep == 0 {
 		sweep = time.Hour
 	}
-	m, err := newMain(ctx, cfg, log, mainDeps{Now: h.clock.Now, SweepInterval: sweep, ReconcileInterval: 50 * time.Millisecond, ShutdownGrace: h.grace})
+	m, err := newMain(ctx, cfg, log, mainDeps{Now: h.clock.Now, SweepInterval: sweep, ReconcileInterval: 50 * time.Millisecond, ShutdownGrace: h.grace, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		cancel()
 		h.t.Fatalf("newMain: %v", err)

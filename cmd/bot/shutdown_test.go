@@ -165,8 +165,10 @@ func beginRequest(t testing.TB, addr, path string, body []byte) *heldRequest {
 		t.Fatal(err)
 	}
 	ts, sig := fakeslack.Sign(testSecret, time.Now(), body)
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nExpect: 100-continue\r\nX-Slack-Request-Timestamp: %s\r\nX-Slack-Signature: %s\r\n\r\n",
-		path, addr, len(body), ts, sig)
+	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nExpect: 100-continue\r\nX-Slack-Request-Timestamp: %s\r\nX-Slack-Signature: %s\r\n\r\n",
+		path, addr, len(body), ts, sig); err != nil {
+		t.Fatalf("sending the headers: %v", err)
+	}
 	br := bufio.NewReader(conn)
 	status, err := br.ReadString('\n')
 	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 100 ") {
