@@ -15,13 +15,22 @@ const lockAttempts = 5
 // pending or approved.
 const lockGrace = time.Hour
 
-func lockKey(planARN string) string { return "rsbot:lock:" + planARN }
+// lockKey is the lock a request takes: the plan's, for an execution; for an
+// operator action (cancel, pause, resume) the execution's, so that one open
+// action per execution is allowed while the plan's lock is free for the
+// next switch.
+func lockKey(r *Request) string {
+	if r.Operation != "" && r.Operation != OperationExecute {
+		return "rsbot:lock:" + r.PlanARN + "|execution=" + r.TargetExecutionID
+	}
+	return "rsbot:lock:" + r.PlanARN
+}
 
 // acquire takes the plan lock for the new request r, taking it over from a
 // holder that is missing, final, or pending past its expiry. It returns a
 // *PlanBusyError when an open request holds the plan.
 func (s *Store) acquire(ctx context.Context, r *Request) error {
-	key := lockKey(r.PlanARN)
+	key := lockKey(r)
 	px := s.ttl + lockGrace
 	for range lockAttempts {
 		ok, err := s.rdb.SetNX(ctx, key, r.ID, px).Result()
@@ -88,7 +97,7 @@ func (s *Store) holderGone(ctx context.Context, holder string) (free bool, busy 
 
 // release deletes the plan lock if r holds it.
 func (s *Store) release(ctx context.Context, r *Request) {
-	if err := s.sc.lockRelease.Run(ctx, s.rdb, []string{lockKey(r.PlanARN)}, r.ID).Err(); err != nil {
+	if err := s.sc.lockRelease.Run(ctx, s.rdb, []string{lockKey(r)}, r.ID).Err(); err != nil {
 		s.log.ErrorContext(ctx, "release plan lock; it expires on its own", "request_id", r.ID, "plan_arn", r.PlanARN, "err", err)
 	}
 }
@@ -96,7 +105,7 @@ func (s *Store) release(ctx context.Context, r *Request) {
 // extend keeps the plan lock for executingHold while r executes, taking it
 // again if it lapsed.
 func (s *Store) extend(ctx context.Context, r *Request) {
-	n, err := s.sc.lockExtend.Run(ctx, s.rdb, []string{lockKey(r.PlanARN)}, r.ID, durMS(executingHold)).Int()
+	n, err := s.sc.lockExtend.Run(ctx, s.rdb, []string{lockKey(r)}, r.ID, durMS(executingHold)).Int()
 	switch {
 	case err != nil:
 		s.log.ErrorContext(ctx, "extend plan lock", "request_id", r.ID, "plan_arn", r.PlanARN, "err", err)

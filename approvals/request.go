@@ -57,6 +57,12 @@ type Request struct {
 	PlanARN, PlanName, PlanVersion string
 	PlanRegions                    []string
 
+	// Operation is what approval does: OperationExecute (StartPlanExecution;
+	// "" means the same) or an operator action on TargetExecutionID:
+	// OperationCancel, OperationPause, OperationResume.
+	Operation         string
+	TargetExecutionID string
+
 	Action       string // activate or deactivate
 	TargetRegion string
 	Mode         string // graceful or ungraceful
@@ -91,6 +97,14 @@ type Request struct {
 	// Set by MarkFailed.
 	ErrorCode, ErrorMessage string
 }
+
+// The operations a request may ask for.
+const (
+	OperationExecute = "execute"
+	OperationCancel  = "cancel"
+	OperationPause   = "pause"
+	OperationResume  = "resume"
+)
 
 // Result is what a started plan execution returned, for MarkExecuted.
 type Result struct {
@@ -216,6 +230,8 @@ func (r *Request) encode() []any {
 		"plan_name", r.PlanName,
 		"plan_version", r.PlanVersion,
 		"plan_regions", strings.Join(r.PlanRegions, ","),
+		"operation", r.Operation,
+		"target_execution_id", r.TargetExecutionID,
 		"action", r.Action,
 		"target_region", r.TargetRegion,
 		"mode", r.Mode,
@@ -258,6 +274,8 @@ func decode(h map[string]string) (*Request, error) {
 		PlanName:            h["plan_name"],
 		PlanVersion:         h["plan_version"],
 		PlanRegions:         splitList(h["plan_regions"]),
+		Operation:           h["operation"],
+		TargetExecutionID:   h["target_execution_id"],
 		Action:              h["action"],
 		TargetRegion:        h["target_region"],
 		Mode:                h["mode"],

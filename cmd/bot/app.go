@@ -165,12 +165,16 @@ func (m *Main) Run(ctx context.Context) error {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	}()
+	socketDone := make(chan struct{})
 	if m.socket != nil {
 		go func() {
+			defer close(socketDone)
 			if err := m.socket.run(ctx); err != nil && ctx.Err() == nil {
 				errc <- fmt.Errorf("socket mode: %w", err)
 			}
 		}()
+	} else {
+		close(socketDone)
 	}
 	var loops sync.WaitGroup
 	loops.Go(func() { m.bot.RunSweeper(ctx) })
@@ -187,6 +191,12 @@ func (m *Main) Run(ctx context.Context) error {
 	defer stop()
 	if err := m.srv.Shutdown(shutdownCtx); err != nil {
 		m.log.Error("http shutdown", "err", err)
+	}
+	// Envelopes already taken from Socket Mode are handled before the
+	// background work is waited for.
+	select {
+	case <-socketDone:
+	case <-shutdownCtx.Done():
 	}
 	if err := m.bot.Close(shutdownCtx); err != nil {
 		m.log.Error("background work", "err", err)

@@ -120,3 +120,55 @@ func TestManualApprovalStepFromSlack(t *testing.T) {
 		t.Errorf("step approval comment %q does not name the Slack approver", c)
 	}
 }
+
+func TestStatusAndOperatorCommands(t *testing.T) {
+	for _, tc := range []struct {
+		op, wantState, wantCall, wantAction string
+	}{
+		{"cancel", "canceled", "CancelPlanExecution", ""},
+		{"pause", "pausedByOperator", "UpdatePlanExecution", "pause"},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			h := newHarness(t, nil)
+			execID, _ := h.startExecution("execute checkout activate us-west-2")
+			h.command("UREQ1", testChannel, "status "+execID)
+			h.told("UREQ1", "*Execution `"+execID+"`* of *checkout-prod*: *inProgress*")
+
+			h.command("UREQ2", testChannel, tc.op+" "+execID)
+			ts, id := h.approvalMessage2(testChannel, tc.op)
+			// The requester cannot approve their own operator action either.
+			h.click("UREQ2", testChannel, ts, "rs_approve", id)
+			h.told("UREQ2", "can't approve")
+			if n := len(h.arc.CallsTo(tc.wantCall)); n != 0 {
+				t.Fatalf("%s before approval = %d, want 0", tc.wantCall, n)
+			}
+			h.click("UAPPROVER", testChannel, ts, "rs_approve", id)
+			calls := h.arc.WaitForCalls(t, tc.wantCall, 1, waitFor)
+			if calls[0].Region != "us-west-2" || calls[0].Input["executionId"] != execID {
+				t.Errorf("%s = %s %v, want us-west-2 and execution %s", tc.wantCall, calls[0].Region, calls[0].Input, execID)
+			}
+			if tc.wantAction != "" && calls[0].Input["action"] != tc.wantAction {
+				t.Errorf("%s action = %v, want %s", tc.wantCall, calls[0].Input["action"], tc.wantAction)
+			}
+			h.posted(testChannel, execID, strings.ToUpper(tc.op[:1]))
+			if got := h.arc.Executions()[0].State; got != tc.wantState {
+				t.Errorf("execution state = %s, want %s", got, tc.wantState)
+			}
+		})
+	}
+}
+
+// approvalMessage2 waits for the approval message of an operator action.
+func (h *harness) approvalMessage2(channel, op string) (ts, requestID string) {
+	h.t.Helper()
+	h.slack.WaitFor(h.t, waitFor, op+" approval message", func([]fakeslack.Call) bool {
+		for _, m := range h.slack.Messages(channel) {
+			if sm := requestIDInBlocks.FindStringSubmatch(string(m.Blocks)); sm != nil && strings.Contains(m.Text, "*"+op+"* execution") {
+				ts, requestID = m.TS, sm[1]+sm[2]
+				return true
+			}
+		}
+		return false
+	})
+	return ts, requestID
+}
