@@ -145,7 +145,12 @@ type Bot struct {
 	base   context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	requestSlots, decisionSlots chan struct{}
 }
+
+// workSlots bounds concurrent background work per class (see background).
+const workSlots = 32
 
 // New returns a Bot. It starts nothing; see RunSweeper.
 func New(cfg Config, deps Deps) *Bot {
@@ -183,17 +188,34 @@ func New(cfg Config, deps Deps) *Bot {
 		cfg: cfg, slack: deps.Slack, arc: deps.ARC, store: deps.Store, access: deps.Access, track: deps.Tracker, met: deps.Metrics,
 		hook: hook, log: log.With("component", "bot"), parser: slash.Parser{Aliases: cfg.Aliases},
 		base: base, cancel: cancel,
+		requestSlots: make(chan struct{}, workSlots), decisionSlots: make(chan struct{}, workSlots),
 	}
 }
 
 // background runs fn with its own bounded context, detached from the
 // request that triggered it, and tracked so that Close can wait for it.
+//
+// At most workSlots pieces of work run at once per class, so that a burst
+// of commands queues instead of opening a thousand AWS and Slack calls on
+// two cores. Decisions (approve, reject, ARC steps) have slots of their
+// own: a click never waits behind new requests.
 func (b *Bot) background(name string, log *slog.Logger, fn func(ctx context.Context)) {
+	slots := b.requestSlots
+	if name == "decision" || name == "step" {
+		slots = b.decisionSlots
+	}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
 		ctx, cancel := context.WithTimeout(b.base, b.cfg.WorkTimeout)
 		defer cancel()
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-ctx.Done():
+			log.Error("background work dropped: no slot before its deadline", "work", name)
+			return
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				log.Error("background work panicked", "work", name, "panic", fmt.Sprint(p))

@@ -70,18 +70,23 @@ func (b *Bot) execute(ctx context.Context, log *slog.Logger, r *approvals.Reques
 		return
 	}
 	r.Status = approvals.StatusExecuting
-	b.refreshApproval(ctx, r)
+	// The message says "starting" while StartPlanExecution is sent: Slack's
+	// latency stays off the failover path, and the final update waits for
+	// this one so that the message never goes back in time.
+	wait := b.refreshAsync(ctx, r)
 
 	in := session.StartInput{
 		PlanARN: r.PlanARN, PlanRegions: r.PlanRegions, Action: r.Action,
 		TargetRegion: r.TargetRegion, Mode: r.Mode, Comment: executionComment(r),
 	}
 	if len(in.Comment) > maxComment {
+		wait()
 		b.fail(ctx, log, r, "CommentTooLong", fmt.Sprintf("the execution comment would be %d characters; ARC accepts %d", len(in.Comment), maxComment))
 		return
 	}
 	region, err := session.ExecutionRegion(in)
 	if err != nil {
+		wait()
 		b.fail(ctx, log, r, "InvalidPlan", err.Error())
 		return
 	}
@@ -92,6 +97,7 @@ func (b *Bot) execute(ctx context.Context, log *slog.Logger, r *approvals.Reques
 			log.Error("dry run could not be recorded", "err", err)
 		}
 		r.Status, r.ExecutionRegion = approvals.StatusExecuted, region
+		wait()
 		b.refreshApproval(ctx, r)
 		b.publish(ctx, r, render.DryRun(r, region, map[string]string{
 			"planArn": in.PlanARN, "targetRegion": in.TargetRegion, "action": in.Action, "mode": in.Mode, "comment": in.Comment,
@@ -106,14 +112,17 @@ func (b *Bot) execute(ctx context.Context, log *slog.Logger, r *approvals.Reques
 		code, message := session.Describe(err)
 		log.Error("StartPlanExecution failed", "code", code, "err", err)
 		b.met.Execution("failed")
+		wait()
 		b.fail(ctx, log, r, code, message)
 		return
 	}
 	b.met.Execution("started")
 	log.Info("plan execution started", "execution_id", res.ExecutionID, "region", res.Region, "failed_over_from", res.FailedOverFrom, "from_history", res.FromHistory)
+	wait()
 	if res.FailedOverFrom != "" {
 		b.publish(ctx, r, render.Notice(fmt.Sprintf(":warning: The data plane of %s could not be reached, so execution `%s` was started through %s's data plane (target Region unchanged: %s).", res.FailedOverFrom, res.ExecutionID, res.Region, r.TargetRegion)))
 	}
+	wait()
 	b.succeed(ctx, log, r, approvals.Result{
 		ExecutionID: res.ExecutionID, ExecutionRegion: res.Region, ActivateRegion: res.ActivateRegion,
 		DeactivateRegion: res.DeactivateRegion, PlanVersion: res.PlanVersion,
@@ -159,6 +168,26 @@ func otherRegion(regions []string, region string) string {
 		}
 	}
 	return ""
+}
+
+// refreshAsync updates the approval message to a copy of r's current state
+// in the background, and returns a function that waits for that update
+// (or for ctx to end).
+func (b *Bot) refreshAsync(ctx context.Context, r *approvals.Request) (wait func()) {
+	snapshot := *r
+	done := make(chan struct{})
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		defer close(done)
+		b.refreshApproval(ctx, &snapshot)
+	}()
+	return func() {
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	}
 }
 
 func (b *Bot) succeed(ctx context.Context, log *slog.Logger, r *approvals.Request, res approvals.Result) {

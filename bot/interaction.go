@@ -123,7 +123,6 @@ func (b *Bot) approve(ctx context.Context, log *slog.Logger, id string, to asker
 	switch d.Outcome {
 	case approvals.OutcomeApproved:
 		log.Info("request approved; executing", "approvers", r.Approvers)
-		b.refreshApproval(ctx, r)
 		b.execute(ctx, log, r)
 	case approvals.OutcomeRecorded:
 		log.Info("approval recorded", "approvers", r.Approvers, "required", r.ApprovalsRequired)
