@@ -11,33 +11,17 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/regionswitch-bot/regionswitch-bot/access"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeslack"
 )
 
 const groupsMethod = "usergroups.users.list"
 
-// clock is an injectable clock that moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock returns a test clock that moves only when told.
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // newChecker returns a Checker over a fresh fake Slack, with its clock.
-func newChecker(t *testing.T, p access.Policy, ttl time.Duration) (*access.Checker, *fakeslack.Server, *clock) {
+func newChecker(t *testing.T, p access.Policy, ttl time.Duration) (*access.Checker, *fakeslack.Server, *fakeclock.Clock) {
 	t.Helper()
 	fake := fakeslack.New(t)
 	client := slack.New("xoxb-test-token", slack.OptionAPIURL(fake.APIURL()))

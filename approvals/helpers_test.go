@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,31 +11,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/regionswitch-bot/regionswitch-bot/approvals"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/redistest"
 )
 
 const testTTL = 30 * time.Minute
 
-// clock is an injectable clock that moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock {
-	return &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock returns a test clock that moves only when told.
+func newClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // redisClient starts a redis-server for the test and returns a client.
@@ -46,7 +29,7 @@ func redisClient(t *testing.T) *redis.Client {
 }
 
 // newStore returns a Store with its own clock over rdb.
-func newStore(t *testing.T, rdb redis.UniversalClient) (*approvals.Store, *clock) {
+func newStore(t *testing.T, rdb redis.UniversalClient) (*approvals.Store, *fakeclock.Clock) {
 	t.Helper()
 	clk := newClock()
 	return approvals.NewStore(rdb, approvals.Options{TTL: testTTL, Now: clk.Now, Logger: testLogger(t)}), clk
@@ -112,7 +95,7 @@ func approve(t *testing.T, s *approvals.Store, id, user string, want approvals.O
 
 // into creates a request and brings it into state st: one of the statuses,
 // "overdue" (pending past its expiry) or "missing" (never created).
-func into(t *testing.T, s *approvals.Store, clk *clock, st string) string {
+func into(t *testing.T, s *approvals.Store, clk *fakeclock.Clock, st string) string {
 	t.Helper()
 	ctx := context.Background()
 	if st == "missing" {

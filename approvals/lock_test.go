@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/regionswitch-bot/regionswitch-bot/approvals"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
 )
 
 func lockHolder(t *testing.T, rdb *redis.Client, plan string) string {
@@ -152,11 +153,13 @@ func TestPlanLockTakeOver(t *testing.T) {
 	// or gone is taken over.
 	for _, tc := range []struct {
 		name   string
-		holder func(t *testing.T, s *approvals.Store, clk *clock) string
+		holder func(t *testing.T, s *approvals.Store, clk *fakeclock.Clock) string
 	}{
-		{"final holder", func(t *testing.T, s *approvals.Store, clk *clock) string { return into(t, s, clk, "rejected") }},
-		{"missing holder", func(*testing.T, *approvals.Store, *clock) string { return "rgone" }},
-		{"hostile holder", func(*testing.T, *approvals.Store, *clock) string { return "}{" }},
+		{"final holder", func(t *testing.T, s *approvals.Store, clk *fakeclock.Clock) string {
+			return into(t, s, clk, "rejected")
+		}},
+		{"missing holder", func(*testing.T, *approvals.Store, *fakeclock.Clock) string { return "rgone" }},
+		{"hostile holder", func(*testing.T, *approvals.Store, *fakeclock.Clock) string { return "}{" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, clk := newStore(t, rdb)

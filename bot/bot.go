@@ -146,13 +146,17 @@ type Bot struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	requestSlots, decisionSlots chan struct{}
+	requests, decisions chan job
 }
 
-// workSlots bounds concurrent background work per class (see background).
-const workSlots = 32
+// Worker pools (see background).
+const (
+	workers    = 16   // per class
+	queueDepth = 4096 // per class; beyond it, a goroutine waits for room
+)
 
-// New returns a Bot. It starts nothing; see RunSweeper.
+// New returns a Bot with its background workers running; Close stops
+// them. The periodic jobs start with RunSweeper and RunReconciler.
 func New(cfg Config, deps Deps) *Bot {
 	if cfg.ApprovalsRequired <= 0 {
 		cfg.ApprovalsRequired = 1
@@ -184,45 +188,79 @@ func New(cfg Config, deps Deps) *Bot {
 		hook = slack.PostWebhookContext
 	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Bot{
+	b := &Bot{
 		cfg: cfg, slack: deps.Slack, arc: deps.ARC, store: deps.Store, access: deps.Access, track: deps.Tracker, met: deps.Metrics,
 		hook: hook, log: log.With("component", "bot"), parser: slash.Parser{Aliases: cfg.Aliases},
 		base: base, cancel: cancel,
-		requestSlots: make(chan struct{}, workSlots), decisionSlots: make(chan struct{}, workSlots),
+		requests: make(chan job, queueDepth), decisions: make(chan job, queueDepth),
+	}
+	for range workers {
+		go b.worker(b.requests)
+		go b.worker(b.decisions)
+	}
+	return b
+}
+
+// job is one piece of background work.
+type job struct {
+	name string
+	log  *slog.Logger
+	fn   func(ctx context.Context)
+}
+
+// background queues fn to run with its own bounded context, detached from
+// the request that triggered it, and tracked so that Close can wait for it.
+//
+// A fixed pool of workers per class runs the queue, so that a burst of
+// commands waits in a queue (a few hundred bytes each) instead of running a
+// thousand AWS and Slack calls at once on two cores, and the acks stay
+// fast. Decisions (approve, reject, ARC steps) have workers of their own: a
+// click never waits behind new requests.
+func (b *Bot) background(name string, log *slog.Logger, fn func(ctx context.Context)) {
+	queue := b.requests
+	if name == "decision" || name == "step" {
+		queue = b.decisions
+	}
+	b.wg.Add(1)
+	j := job{name: name, log: log, fn: fn}
+	select {
+	case queue <- j:
+	default:
+		// The queue is full: wait for room without holding up the ack.
+		go func() { queue <- j }()
 	}
 }
 
-// background runs fn with its own bounded context, detached from the
-// request that triggered it, and tracked so that Close can wait for it.
-//
-// At most workSlots pieces of work run at once per class, so that a burst
-// of commands queues instead of opening a thousand AWS and Slack calls on
-// two cores. Decisions (approve, reject, ARC steps) have slots of their
-// own: a click never waits behind new requests.
-func (b *Bot) background(name string, log *slog.Logger, fn func(ctx context.Context)) {
-	slots := b.requestSlots
-	if name == "decision" || name == "step" {
-		slots = b.decisionSlots
-	}
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		ctx, cancel := context.WithTimeout(b.base, b.cfg.WorkTimeout)
-		defer cancel()
+// worker runs jobs from queue until the bot is closed, then runs what is
+// left (with the closed context, so it ends at once) so that Close returns.
+func (b *Bot) worker(queue chan job) {
+	for {
 		select {
-		case slots <- struct{}{}:
-			defer func() { <-slots }()
-		case <-ctx.Done():
-			log.Error("background work dropped: no slot before its deadline", "work", name)
-			return
-		}
-		defer func() {
-			if p := recover(); p != nil {
-				log.Error("background work panicked", "work", name, "panic", fmt.Sprint(p))
+		case j := <-queue:
+			b.run(j)
+		case <-b.base.Done():
+			for {
+				select {
+				case j := <-queue:
+					b.run(j)
+				default:
+					return
+				}
 			}
-		}()
-		fn(ctx)
+		}
+	}
+}
+
+func (b *Bot) run(j job) {
+	defer b.wg.Done()
+	ctx, cancel := context.WithTimeout(b.base, b.cfg.WorkTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			j.log.Error("background work panicked", "work", j.name, "panic", fmt.Sprint(p))
+		}
 	}()
+	j.fn(ctx)
 }
 
 // Close waits for background work to finish, up to ctx's deadline; then it

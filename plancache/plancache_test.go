@@ -4,12 +4,12 @@ import (
 	"context"
 	"reflect"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/redistest"
 	"github.com/regionswitch-bot/regionswitch-bot/plancache"
 	"github.com/regionswitch-bot/regionswitch-bot/session"
@@ -20,30 +20,12 @@ const (
 	paymentsARN = "arn:aws:arc-region-switch::123456789012:plan/payments:d4e5f6"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func newCache(t *testing.T) (*plancache.Cache, *clock, redis.UniversalClient) {
+func newCache(t *testing.T) (*plancache.Cache, *fakeclock.Clock, redis.UniversalClient) {
 	t.Helper()
 	rdb := redistest.Start(t).Client(t)
-	clk := &clock{now: t0}
+	clk := fakeclock.New(t0)
 	return plancache.New(rdb, plancache.Options{Now: clk.Now}), clk, rdb
 }
 

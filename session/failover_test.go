@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakearc"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
 	"github.com/regionswitch-bot/regionswitch-bot/session"
 )
 
@@ -33,7 +34,7 @@ func TestPlansResolveWithoutUSEast1OrTheControlPlane(t *testing.T) {
 			fake := newFake(t)
 			su := setup{defaultRegion: tc.defaultRegion}
 			if tc.warmCache {
-				su.opts.Cache = newCache(t, &clock{now: time.Now()})
+				su.opts.Cache = newCache(t, fakeclock.New(time.Now()))
 			}
 			s := su.start(t, fake)
 			if tc.warmCache {
@@ -171,7 +172,7 @@ func TestReadsMoveOnFromARegionThatDoesNotAnswer(t *testing.T) {
 // down after the plan was resolved once.
 func TestCacheAnswersWhenNoRegionDoes(t *testing.T) {
 	ctx := context.Background()
-	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	fake := newFake(t)
 	s := setup{defaultRegion: east, opts: session.Options{Cache: newCache(t, clk), Now: clk.Now}}.start(t, fake)
 	if _, err := s.GetPlanAnywhere(ctx, planARN, west); err != nil {
@@ -226,7 +227,7 @@ func TestCacheAnswersWhenNoRegionDoes(t *testing.T) {
 func TestCacheNeverRevivesADeletedPlan(t *testing.T) {
 	ctx := context.Background()
 	const gone = "arn:aws:arc-region-switch::123456789012:plan/gone:gggggg"
-	clk := &clock{now: time.Now()}
+	clk := fakeclock.New(time.Now())
 	cache := newCache(t, clk)
 	if err := cache.Put(ctx, session.Plan{ARN: gone, Name: "gone", Regions: []string{east, west}}); err != nil {
 		t.Fatal(err)
@@ -340,7 +341,7 @@ func TestListKnownPlans(t *testing.T) {
 			fake.AddPlan(fakearc.Plan{ARN: paymentsARN, Name: "payments", Version: "v2", Regions: eu})
 			su := setup{defaultRegion: east}
 			if !tc.noCache {
-				su.opts.Cache = newCache(t, &clock{now: time.Now()})
+				su.opts.Cache = newCache(t, fakeclock.New(time.Now()))
 			}
 			if tc.hangEast {
 				hung := newFake(t)

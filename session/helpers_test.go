@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakearc"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/redistest"
 	"github.com/regionswitch-bot/regionswitch-bot/plancache"
 	"github.com/regionswitch-bot/regionswitch-bot/session"
@@ -105,26 +105,8 @@ func refusing(t *testing.T) string {
 	return "http://" + addr
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // newCache returns a plan cache over a fresh redis-server, on clk.
-func newCache(t *testing.T, clk *clock) *plancache.Cache {
+func newCache(t *testing.T, clk *fakeclock.Clock) *plancache.Cache {
 	t.Helper()
 	return plancache.New(redistest.Start(t).Client(t), plancache.Options{Now: clk.Now})
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakearc"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeslack"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/redistest"
 )
@@ -26,19 +27,6 @@ const (
 	notifyChannel = "CNOTIFY01"
 	waitFor       = 10 * time.Second
 )
-
-// clock is an injectable clock for expiry.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // syncBuffer collects logs from the bot's goroutines.
 type syncBuffer struct {
@@ -61,7 +49,7 @@ type harness struct {
 	redis *redistest.Server
 	slack *fakeslack.Server
 	arc   *fakearc.Server
-	clock *clock
+	clock *fakeclock.Clock // injectable clock for expiry
 	logs  *syncBuffer
 	url   string
 	stop  func()
@@ -78,7 +66,7 @@ func newHarness(t *testing.T, extra map[string]string) *harness {
 	t.Helper()
 	h := &harness{
 		t: t, redis: redistest.Start(t), slack: fakeslack.New(t), arc: fakearc.New(t),
-		clock: &clock{t: time.Now()}, logs: &syncBuffer{},
+		clock: fakeclock.New(time.Now()), logs: &syncBuffer{},
 	}
 	h.arc.AddPlan(fakearc.Plan{
 		ARN: testPlanARN, Name: "checkout-prod", Owner: "123456789012", Version: "v3",
