@@ -84,6 +84,9 @@ type Request struct {
 	// requested (GetPlanEvaluationStatus), shown on the approval message.
 	Evaluation string
 	Warnings   []string
+	// PlanSource says where the plan was read at request time: a Region's
+	// data plane, or the bot's cache and its age.
+	PlanSource string
 
 	CreatedAt, ExpiresAt, DecidedAt, UpdatedAt time.Time
 
@@ -245,6 +248,7 @@ func (r *Request) encode() []any {
 		"dry_run", dry,
 		"evaluation", r.Evaluation,
 		"warnings", strings.Join(r.Warnings, warningSep),
+		"plan_source", r.PlanSource,
 		"created_at", msString(r.CreatedAt),
 		"expires_at", msString(r.ExpiresAt),
 		"decided_at", msString(r.DecidedAt),
@@ -289,6 +293,7 @@ func decode(h map[string]string) (*Request, error) {
 		DryRun:              h["dry_run"] == "1",
 		Evaluation:          h["evaluation"],
 		Warnings:            splitWarnings(h["warnings"]),
+		PlanSource:          h["plan_source"],
 		DecidedBy:           h["decided_by"],
 		Reason:              h["reason"],
 		ExecutionID:         h["execution_id"],

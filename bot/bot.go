@@ -151,8 +151,9 @@ type Bot struct {
 
 // Worker pools (see background).
 const (
-	workers    = 16   // per class
-	queueDepth = 4096 // per class; beyond it, a goroutine waits for room
+	requestWorkers  = 4    // plan lookups, new requests, lists
+	decisionWorkers = 8    // approve, reject, ARC steps
+	queueDepth      = 4096 // per class; beyond it, a goroutine waits for room
 )
 
 // New returns a Bot with its background workers running; Close stops
@@ -194,8 +195,10 @@ func New(cfg Config, deps Deps) *Bot {
 		base: base, cancel: cancel,
 		requests: make(chan job, queueDepth), decisions: make(chan job, queueDepth),
 	}
-	for range workers {
+	for range requestWorkers {
 		go b.worker(b.requests)
+	}
+	for range decisionWorkers {
 		go b.worker(b.decisions)
 	}
 	return b

@@ -111,6 +111,7 @@ func (b *Bot) request(ctx context.Context, log *slog.Logger, id string, to asker
 		Action: string(e.Action), TargetRegion: e.Region, Mode: string(e.Mode), Comment: e.Comment,
 		RequesterID: to.user, ChannelID: to.channel, ApprovalsRequired: required,
 		BreakGlassReason: e.BreakGlass, DryRun: e.DryRun || b.cfg.DryRun,
+		PlanSource: answeredBy(plan),
 	}
 	b.evaluate(ctx, log, plan, r)
 	if n := len(worstCaseComment(r)); n > maxComment {

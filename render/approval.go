@@ -52,7 +52,11 @@ func Approval(r *approvals.Request) Message {
 	if r.Status == approvals.StatusPending {
 		blocks = append(blocks, buttons(r))
 	}
-	blocks = append(blocks, contextLine(fmt.Sprintf("Request `%s` · expires %s", r.ID, slackDate(r.ExpiresAt))))
+	ctxLine := fmt.Sprintf("Request `%s` · expires %s", r.ID, slackDate(r.ExpiresAt))
+	if r.PlanSource != "" {
+		ctxLine += " · plan read from " + Escape(r.PlanSource)
+	}
+	blocks = append(blocks, contextLine(ctxLine))
 	return Message{Text: headline, Blocks: blocks}
 }
 

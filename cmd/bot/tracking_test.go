@@ -58,6 +58,9 @@ func TestWhileUSEast1AndTheControlPlaneAreDown(t *testing.T) {
 			ts, id := h.approvalMessage(testChannel)
 			h.click("UAPPROVER", testChannel, ts, "rs_approve", id)
 			h.posted(testChannel, "Started", "activate *us-west-2*")
+			if m, _ := h.slack.Message(testChannel, ts); !strings.Contains(string(m.Blocks), "plan read from us-west-2") {
+				t.Errorf("approval message does not say which Region answered")
+			}
 			starts := h.arc.CallsTo("StartPlanExecution")
 			if len(starts) != 1 || starts[0].Region != "us-west-2" {
 				t.Fatalf("StartPlanExecution calls = %+v, want one, in us-west-2", starts)
@@ -123,16 +126,18 @@ func TestManualApprovalStepFromSlack(t *testing.T) {
 
 func TestStatusAndOperatorCommands(t *testing.T) {
 	for _, tc := range []struct {
-		op, wantState, wantCall, wantAction string
+		op, before, wantState, wantCall, wantAction string
 	}{
-		{"cancel", "canceled", "CancelPlanExecution", ""},
-		{"pause", "pausedByOperator", "UpdatePlanExecution", "pause"},
+		{"cancel", "inProgress", "canceled", "CancelPlanExecution", ""},
+		{"pause", "inProgress", "pausedByOperator", "UpdatePlanExecution", "pause"},
+		{"resume", "pausedByOperator", "inProgress", "UpdatePlanExecution", "resume"},
 	} {
 		t.Run(tc.op, func(t *testing.T) {
 			h := newHarness(t, nil)
 			execID, _ := h.startExecution("execute checkout activate us-west-2")
+			h.arc.SetExecutionState(execID, tc.before)
 			h.command("UREQ1", testChannel, "status "+execID)
-			h.told("UREQ1", "*Execution `"+execID+"`* of *checkout-prod*: *inProgress*")
+			h.told("UREQ1", "*Execution `"+execID+"`* of *checkout-prod*: *"+tc.before+"*")
 
 			h.command("UREQ2", testChannel, tc.op+" "+execID)
 			ts, id := h.approvalMessage2(testChannel, tc.op)
