@@ -133,7 +133,9 @@ func (b *Bot) execute(ctx context.Context, log *slog.Logger, r *approvals.Reques
 // Region that would run the execution. It returns a code and a reason not to
 // start: the plan's version changed since the request (the approvers
 // approved another plan), or an execution of the plan is in progress. When
-// the live state cannot be read, it does not start either (fail closed).
+// the plan cannot be read, it does not start either (fail closed); when only
+// the execution list cannot be read, ARC's own refusal of a second
+// execution is relied on.
 func (b *Bot) recheck(ctx context.Context, r *approvals.Request) (code, problem string) {
 	region, err := session.ExecutionRegion(session.StartInput{PlanARN: r.PlanARN, PlanRegions: r.PlanRegions, Action: r.Action, TargetRegion: r.TargetRegion})
 	if err != nil {
@@ -152,8 +154,11 @@ func (b *Bot) recheck(ctx context.Context, r *approvals.Request) (code, problem 
 	}
 	active, err := b.arc.ActiveExecution(ctx, region, r.PlanARN)
 	if err != nil {
-		c, m := session.Describe(err)
-		return "RecheckFailed", fmt.Sprintf("the plan's executions could not be listed before starting (%s: %s); nothing was started", c, m)
+		// ARC itself refuses to start a plan that has an execution in
+		// progress (IllegalStateException), so this pre-check is a courtesy
+		// that explains the refusal early; when it cannot run, ARC decides.
+		b.log.Warn("could not list the plan's executions before starting; ARC will refuse a second one itself", "request_id", r.ID, "err", err)
+		return "", ""
 	}
 	if active != "" {
 		return "ExecutionInProgress", fmt.Sprintf("execution %s of this plan is already in progress; nothing was started", active)
