@@ -154,5 +154,7 @@ func (b *Bot) control(ctx context.Context, log *slog.Logger, r *approvals.Reques
 	}
 	r.Status, r.ExecutionID, r.ExecutionRegion = approvals.StatusExecuted, res.ExecutionID, res.ExecutionRegion
 	b.refreshApproval(ctx, r)
-	b.publish(ctx, r, render.Result(r))
+	result := render.Result(r)
+	b.publish(ctx, r, result)
+	b.threadNote(ctx, r, result)
 }

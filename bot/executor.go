@@ -205,6 +205,7 @@ func (b *Bot) succeed(ctx context.Context, log *slog.Logger, r *approvals.Reques
 	b.refreshApproval(ctx, r)
 	result := render.Result(r)
 	ts := b.publish(ctx, r, result)
+	b.threadNote(ctx, r, result)
 	if b.track == nil || res.ExecutionID == "" {
 		return
 	}
@@ -225,5 +226,7 @@ func (b *Bot) fail(ctx context.Context, log *slog.Logger, r *approvals.Request, 
 	r.Status = approvals.StatusFailed
 	r.ErrorCode, r.ErrorMessage = code, message
 	b.refreshApproval(ctx, r)
-	b.publish(ctx, r, render.Result(r))
+	result := render.Result(r)
+	b.publish(ctx, r, result)
+	b.threadNote(ctx, r, result)
 }

@@ -83,6 +83,19 @@ func (b *Bot) publish(ctx context.Context, r *approvals.Request, m render.Messag
 	return ts
 }
 
+// threadNote adds m as a reply in the approval message's thread, so that
+// the request's story (decisions, result) is also found under it. A failure
+// is logged: the result is in the channel already.
+func (b *Bot) threadNote(ctx context.Context, r *approvals.Request, m render.Message) {
+	if r.ChannelID == "" || r.MessageTS == "" {
+		return
+	}
+	opts := append(m.Options(), slack.MsgOptionTS(r.MessageTS))
+	if _, _, err := b.slack.PostMessageContext(ctx, r.ChannelID, opts...); err != nil {
+		b.log.Error("could not reply in the approval message's thread", "request_id", r.ID, "err", err)
+	}
+}
+
 // messageLink links to a channel message; Slack redirects it to the client.
 func messageLink(channel, ts string) string {
 	if channel == "" || ts == "" {

@@ -72,6 +72,7 @@ func TestExecuteApproveStartEndToEnd(t *testing.T) {
 			}
 			h.posted(notifyChannel, "Started", exec[0].ID)
 			h.updated(testChannel, ts, "Approved by <@UAPPROVER>")
+			h.threadReply(ts, "Started", exec[0].ID)
 
 			for _, c := range h.arc.Calls() {
 				if c.Region != "us-west-2" {

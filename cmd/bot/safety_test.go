@@ -214,12 +214,12 @@ func TestTwoReplicasFiftyApprovals(t *testing.T) {
 	}
 	results := 0
 	for _, c := range h.slack.CallsTo("chat.postMessage") {
-		if c.Params["channel"] == testChannel && strings.Contains(c.Params["text"], "Started") {
+		if c.Params["channel"] == testChannel && strings.Contains(c.Params["text"], "Started") && c.Params["thread_ts"] == "" {
 			results++
 		}
 	}
 	if results != 1 {
-		t.Errorf("result messages = %d, want 1", results)
+		t.Errorf("result messages in the channel = %d, want 1", results)
 	}
 }
 
