@@ -156,7 +156,7 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // acks in flight finish, and gives background work (executions among it) a
 // bounded grace period.
 func (m *Main) Run(ctx context.Context) error {
-	m.log.Info("regionswitch-bot serving", "addr", m.Addr(), "socket_mode", m.socket != nil, "redis", m.mini == nil)
+	m.log.Info("regionswitch-bot serving", "addr", m.Addr(), "socket_mode", m.socket != nil, "embedded_store", m.mini != nil)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
@@ -185,7 +185,7 @@ func (m *Main) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case runErr = <-errc:
 	}
-	m.log.Info("shutting down", "grace", m.grace)
+	m.log.Info("shutting down", "grace", m.grace.String())
 	cancel()
 	shutdownCtx, stop := context.WithTimeout(context.Background(), m.grace)
 	defer stop()
