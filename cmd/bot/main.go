@@ -9,9 +9,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func main() {
@@ -34,10 +37,21 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// go-redis logs reconnection trouble through a package-level logger;
+	// route it into the same structured log, once, here at the edge.
+	redis.SetLogger(redisLog{log.With("component", "go-redis")})
 	m, err := newMain(ctx, cfg, log, mainDeps{})
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	return m.Run(ctx)
+}
+
+// redisLog adapts slog to go-redis's logger. Its messages carry addresses,
+// never the URL's password.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
