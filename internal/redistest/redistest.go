@@ -11,7 +11,6 @@ package redistest
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os/exec"
@@ -153,20 +152,11 @@ func (s *Server) launch() error {
 		"--daemonize", "no",
 		"--logfile", "",
 	}, s.args...)
-	p := &process{cmd: exec.Command(s.bin, args...), out: &lockedBuffer{}, done: make(chan struct{})}
-	p.cmd.Stdout = p.out
-	p.cmd.Stderr = p.out
-	if err := p.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", s.bin, err)
-	}
-	go func() {
-		_ = p.cmd.Wait()
-		close(p.done)
-	}()
-	if err := waitReady(s.Addr(), p.done); err != nil {
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		return fmt.Errorf("%w; output:\n%s", err, p.out.String())
+	p, err := spawn(s.bin, args, func(exited <-chan struct{}) error {
+		return pollReady(exited, func() error { return ping(s.Addr()) })
+	})
+	if err != nil {
+		return fmt.Errorf("redis-server on %s: %w", s.Addr(), err)
 	}
 	s.proc = p
 	return nil
@@ -179,30 +169,8 @@ func (s *Server) kill() {
 	if s.proc == nil {
 		return
 	}
-	_ = s.proc.cmd.Process.Kill()
-	<-s.proc.done
+	stopProcess(s.proc)
 	s.proc = nil
-}
-
-// waitReady polls addr with PING until it answers PONG, the process exits or
-// readyTimeout passes.
-func waitReady(addr string, exited <-chan struct{}) error {
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		select {
-		case <-exited:
-			return errors.New("redis-server exited before answering PING")
-		default:
-		}
-		err := ping(addr)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("redis-server on %s did not answer PING within %s: %w", addr, readyTimeout, err)
-		}
-		time.Sleep(10 * time.Millisecond) // readiness poll, not synchronisation
-	}
 }
 
 // ping sends one inline PING over a fresh connection.
@@ -211,6 +179,11 @@ func ping(addr string) error {
 	if err != nil {
 		return err
 	}
+	return pingOn(conn)
+}
+
+// pingOn sends one inline PING on conn, expects +PONG, and closes conn.
+func pingOn(conn net.Conn) error {
 	defer conn.Close()
 	if err := conn.SetDeadline(time.Now().Add(time.Second)); err != nil {
 		return err

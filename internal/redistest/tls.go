@@ -1,7 +1,6 @@
 package redistest
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -10,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -247,67 +245,5 @@ func pingTLS(addr string, cfg *tls.Config) error {
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(time.Second)); err != nil {
-		return err
-	}
-	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(line) != "+PONG" {
-		return fmt.Errorf("PING answered %q", strings.TrimSpace(line))
-	}
-	return nil
-}
-
-// spawn starts bin with args and waits for ready, which is given a channel
-// closed when the process exits. When ready fails, the process is killed
-// and the error carries its output.
-func spawn(bin string, args []string, ready func(exited <-chan struct{}) error) (*process, error) {
-	p := &process{cmd: exec.Command(bin, args...), out: &lockedBuffer{}, done: make(chan struct{})}
-	p.cmd.Stdout = p.out
-	p.cmd.Stderr = p.out
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	go func() {
-		_ = p.cmd.Wait()
-		close(p.done)
-	}()
-	if err := ready(p.done); err != nil {
-		stopProcess(p)
-		return nil, fmt.Errorf("%w; output:\n%s", err, p.out.String())
-	}
-	return p, nil
-}
-
-// stopProcess kills p and waits for it to exit.
-func stopProcess(p *process) {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
-// pollReady calls check until it succeeds, the process exits or
-// readyTimeout passes.
-func pollReady(exited <-chan struct{}, check func() error) error {
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		select {
-		case <-exited:
-			return errors.New("the process exited before it was ready")
-		default:
-		}
-		err := check()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready within %s: %w", readyTimeout, err)
-		}
-		time.Sleep(10 * time.Millisecond) // readiness poll, not synchronisation
-	}
+	return pingOn(conn)
 }
