@@ -155,8 +155,9 @@ const (
 type Decision struct {
 	Outcome Outcome
 	Request *Request
-	// Changed is true when this very call made the transition (for an
-	// expiry: this caller expired it, so this caller announces it).
+	// Changed is true when this very call changed the request (approved,
+	// recorded an approval, rejected, or expired it), so that exactly one
+	// caller announces each change; false for every refusal.
 	Changed bool
 }
 

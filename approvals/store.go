@@ -199,10 +199,10 @@ func (s *Store) Approve(ctx context.Context, id, approverID string) (Decision, e
 	switch out {
 	case "approved":
 		s.after(ctx, r, EventApproved, approverID, StatusPending)
-		return Decision{Outcome: OutcomeApproved, Request: r}, nil
+		return Decision{Outcome: OutcomeApproved, Request: r, Changed: true}, nil
 	case "recorded":
 		s.after(ctx, r, EventApproval, approverID, StatusPending)
-		return Decision{Outcome: OutcomeRecorded, Request: r}, nil
+		return Decision{Outcome: OutcomeRecorded, Request: r, Changed: true}, nil
 	}
 	return s.decision(ctx, id, out, r)
 }
@@ -225,7 +225,7 @@ func (s *Store) Reject(ctx context.Context, id, userID, reason string) (Decision
 	s.log.InfoContext(ctx, "reject", "request_id", id, "user", userID, "outcome", out)
 	if out == "ok" {
 		s.after(ctx, r, EventRejected, userID, StatusPending)
-		return Decision{Outcome: OutcomeRejected, Request: r}, nil
+		return Decision{Outcome: OutcomeRejected, Request: r, Changed: true}, nil
 	}
 	return s.decision(ctx, id, out, r)
 }
