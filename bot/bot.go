@@ -42,7 +42,7 @@ type ARC interface {
 	FindPlanByNameAnywhere(ctx context.Context, name, preferRegion string) (session.Plan, error)
 	ListPlans(ctx context.Context, region string) ([]session.Plan, error)
 	ListKnownPlans(ctx context.Context) ([]session.Plan, error)
-	Evaluate(ctx context.Context, region, planARN string) (session.Evaluation, error)
+	EvaluationStatus(ctx context.Context, planARN, region string) (session.RegionEvaluation, error)
 	GetExecution(ctx context.Context, planARN, execID, region, fallbackRegion string) (session.Execution, error)
 	Control(ctx context.Context, op, region, planARN, executionID, approver, comment string) error
 	ActiveExecution(ctx context.Context, region, planARN string) (string, error)

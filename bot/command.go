@@ -130,7 +130,7 @@ func (b *Bot) post(ctx context.Context, log *slog.Logger, to asker, r *approvals
 		var busy *approvals.PlanBusyError
 		if errors.As(err, &busy) {
 			b.tell(ctx, log, to, fmt.Sprintf(":no_entry: Plan *%s* already has an open request (`%s`) %s. One operation per plan: decide that one first. Nothing was created.",
-				render.Escape(r.PlanName), busy.RequestID, messageLink(busy.ChannelID, busy.MessageTS)))
+				render.Escape(r.PlanName), busy.RequestID, render.MessageLink(busy.ChannelID, busy.MessageTS)))
 			return
 		}
 		log.Error("could not store the request", "err", err)
@@ -156,11 +156,11 @@ func (b *Bot) post(ctx context.Context, log *slog.Logger, to asker, r *approvals
 		id, what(r), r.ApprovalsRequired, r.ExpiresAt.UTC().Format("15:04 UTC")))
 	if r.BreakGlassReason != "" {
 		b.notify(ctx, r, fmt.Sprintf(":rotating_light: *BREAK-GLASS* request `%s` by %s: *%s* %s `%s` (%s), which they may approve alone. Reason: %s. Approvers: %s %s",
-			id, render.Mention(r.RequesterID), render.Escape(r.PlanName), r.Action, r.TargetRegion, r.Mode, render.Escape(r.BreakGlassReason), b.approverMentions(), messageLink(to.channel, ts)))
+			id, render.Mention(r.RequesterID), render.Escape(r.PlanName), r.Action, r.TargetRegion, r.Mode, render.Escape(r.BreakGlassReason), b.approverMentions(), render.MessageLink(to.channel, ts)))
 		return
 	}
 	b.notify(ctx, r, fmt.Sprintf(":rotating_light: %s requests Region switch %s in <#%s>: request `%s` %s",
-		render.Mention(r.RequesterID), what(r), r.ChannelID, id, messageLink(to.channel, ts)))
+		render.Mention(r.RequesterID), what(r), r.ChannelID, id, render.MessageLink(to.channel, ts)))
 }
 
 // what says in a few words what a request asks for.
@@ -176,10 +176,10 @@ func what(r *approvals.Request) string {
 // when it cannot be read, the message says so and the request goes on.
 func (b *Bot) evaluate(ctx context.Context, log *slog.Logger, plan session.Plan, r *approvals.Request) {
 	region := plan.AnsweredBy
-	if region == "" {
+	if region == "" || region == session.AnsweredByCache {
 		region = b.arc.QueryRegion(r.Action, r.TargetRegion)
 	}
-	ev, err := b.arc.Evaluate(ctx, region, plan.ARN)
+	ev, err := b.arc.EvaluationStatus(ctx, plan.ARN, region)
 	if err != nil {
 		log.Warn("plan evaluation status unavailable", "err", err)
 		r.Evaluation = "unavailable"

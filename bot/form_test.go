@@ -197,8 +197,8 @@ func (a *formARC) FindPlanByName(_ context.Context, region, name string) (sessio
 	return session.Plan{}, &session.PlanNotFoundError{Ref: name, Region: region}
 }
 
-func (a *formARC) Evaluate(context.Context, string, string) (session.Evaluation, error) {
-	return session.Evaluation{State: "passed"}, nil
+func (a *formARC) EvaluationStatus(context.Context, string, string) (session.RegionEvaluation, error) {
+	return session.RegionEvaluation{Evaluation: session.Evaluation{State: "passed"}}, nil
 }
 
 func (a *formARC) ActiveExecution(context.Context, string, string) (string, error) { return "", nil }

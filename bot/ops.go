@@ -34,7 +34,7 @@ func (b *Bot) pending(ctx context.Context, log *slog.Logger, to asker) {
 	for _, r := range open {
 		fmt.Fprintf(&sb, "\n• `%s` %s: *%s* %s `%s` (%s) by %s, %d of %d approvals, expires %s %s",
 			r.ID, r.Status, render.Escape(r.PlanName), r.Action, r.TargetRegion, r.Mode, render.Mention(r.RequesterID),
-			len(r.Approvers), max(r.ApprovalsRequired, 1), r.ExpiresAt.UTC().Format("15:04 UTC"), messageLink(r.ChannelID, r.MessageTS))
+			len(r.Approvers), max(r.ApprovalsRequired, 1), r.ExpiresAt.UTC().Format("15:04 UTC"), render.MessageLink(r.ChannelID, r.MessageTS))
 	}
 	b.tell(ctx, log, to, sb.String())
 }

@@ -2,9 +2,7 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -94,14 +92,6 @@ func (b *Bot) threadNote(ctx context.Context, r *approvals.Request, m render.Mes
 	if _, _, err := b.slack.PostMessageContext(ctx, r.ChannelID, opts...); err != nil {
 		b.log.Error("could not reply in the approval message's thread", "request_id", r.ID, "err", err)
 	}
-}
-
-// messageLink links to a channel message; Slack redirects it to the client.
-func messageLink(channel, ts string) string {
-	if channel == "" || ts == "" {
-		return ""
-	}
-	return fmt.Sprintf("https://slack.com/archives/%s/p%s", channel, strings.ReplaceAll(ts, ".", ""))
 }
 
 // storeDown is what people are told when Redis cannot record a decision.

@@ -17,7 +17,7 @@ func Approval(r *approvals.Request) Message {
 	var blocks []slack.Block
 	blocks = append(blocks,
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, headerText(r), true, false)),
-		section(headline),
+		Section(headline),
 		fields(
 			"Requested by", Mention(r.RequesterID),
 			"Plan", PlanLabel(r),
@@ -38,16 +38,16 @@ func Approval(r *approvals.Request) Message {
 			}
 			b.WriteString("\n• " + clip(Escape(w), 250))
 		}
-		blocks = append(blocks, section(b.String()))
+		blocks = append(blocks, Section(b.String()))
 	}
 	if r.Comment != "" {
-		blocks = append(blocks, section("*Comment*\n>"+clip(strings.ReplaceAll(Escape(r.Comment), "\n", "\n>"), 2900)))
+		blocks = append(blocks, Section("*Comment*\n>"+clip(strings.ReplaceAll(Escape(r.Comment), "\n", "\n>"), 2900)))
 	}
 	if r.BreakGlassReason != "" {
-		blocks = append(blocks, section(":rotating_light: *BREAK-GLASS request* — the requester may approve it alone. Reason: "+clip(Escape(r.BreakGlassReason), 2800)))
+		blocks = append(blocks, Section(":rotating_light: *BREAK-GLASS request* — the requester may approve it alone. Reason: "+clip(Escape(r.BreakGlassReason), 2800)))
 	}
 	if r.DryRun {
-		blocks = append(blocks, section(":test_tube: *Dry run*: approval runs the whole flow, but StartPlanExecution is not called."))
+		blocks = append(blocks, Section(":test_tube: *Dry run*: approval runs the whole flow, but StartPlanExecution is not called."))
 	}
 	if r.Status == approvals.StatusPending {
 		blocks = append(blocks, buttons(r))
@@ -56,7 +56,7 @@ func Approval(r *approvals.Request) Message {
 	if r.PlanSource != "" {
 		ctxLine += " · plan read from " + Escape(r.PlanSource)
 	}
-	blocks = append(blocks, contextLine(ctxLine))
+	blocks = append(blocks, ContextLine(ctxLine))
 	return Message{Text: headline, Blocks: blocks}
 }
 

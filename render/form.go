@@ -146,7 +146,7 @@ func ExecuteForm(f Form) slack.ModalViewRequest {
 		))
 
 	blocks := []slack.Block{plan, action, regionBlock(f), modeBlock(), commentBlock(),
-		contextLine(":busts_in_silhouette: Nothing runs until someone else approves the request in the channel."),
+		ContextLine(":busts_in_silhouette: Nothing runs until someone else approves the request in the channel."),
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,

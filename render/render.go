@@ -79,7 +79,8 @@ func slackDate(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
-func section(text string) *slack.SectionBlock {
+// Section is a Block Kit section of mrkdwn text.
+func Section(text string) *slack.SectionBlock {
 	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)
 }
 
@@ -94,7 +95,8 @@ func fields(pairs ...string) *slack.SectionBlock {
 	return slack.NewSectionBlock(nil, fs, nil)
 }
 
-func contextLine(text string) *slack.ContextBlock {
+// ContextLine is a Block Kit context block of one mrkdwn line.
+func ContextLine(text string) *slack.ContextBlock {
 	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, text, false, false))
 }
 
@@ -111,4 +113,13 @@ func clip(s string, n int) string {
 		cut = cut[:i]
 	}
 	return cut + "…"
+}
+
+// MessageLink links to a channel message (Slack redirects it to the
+// client), or is "" when the message is not known.
+func MessageLink(channel, ts string) string {
+	if channel == "" || ts == "" {
+		return ""
+	}
+	return fmt.Sprintf("https://slack.com/archives/%s/p%s", channel, strings.ReplaceAll(ts, ".", ""))
 }

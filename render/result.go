@@ -34,8 +34,8 @@ func Result(r *approvals.Request) Message {
 			PlanLabel(r), r.Action, r.TargetRegion, r.ErrorCode, clip(Escape(r.ErrorMessage), 1500), Mention(r.RequesterID), mentions(r.Approvers))
 	}
 	blocks := []slack.Block{
-		section(text),
-		contextLine(fmt.Sprintf("Request `%s`", r.ID)),
+		Section(text),
+		ContextLine(fmt.Sprintf("Request `%s`", r.ID)),
 	}
 	return Message{Text: text, Blocks: blocks}
 }
@@ -52,14 +52,14 @@ func DryRun(r *approvals.Request, region string, input map[string]string) Messag
 	text := fmt.Sprintf(":test_tube: *Dry run* of %s, approved by %s: StartPlanExecution was not called. It would have been sent to the data plane of *%s* with:",
 		PlanLabel(r), mentions(r.Approvers), region)
 	blocks := []slack.Block{
-		section(text),
-		section("```" + clip(Escape(body), 2800) + "```"),
-		contextLine(fmt.Sprintf("Request `%s`", r.ID)),
+		Section(text),
+		Section("```" + clip(Escape(body), 2800) + "```"),
+		ContextLine(fmt.Sprintf("Request `%s`", r.ID)),
 	}
 	return Message{Text: text + " " + body, Blocks: blocks}
 }
 
 // Notice renders a short announcement for the incident channels.
 func Notice(text string) Message {
-	return Message{Text: text, Blocks: []slack.Block{section(text)}}
+	return Message{Text: text, Blocks: []slack.Block{Section(text)}}
 }

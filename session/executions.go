@@ -100,7 +100,7 @@ func (s *Session) thenRegions(ctx context.Context, arn string, first ...string) 
 // definite answer (for example ResourceNotFoundException) ends the search.
 // When no Region answers, the error is an *UnavailableError.
 func (s *Session) GetExecution(ctx context.Context, planARN, execID, region, fallbackRegion string) (Execution, error) {
-	return tryRegions(ctx, s, s.thenRegions(ctx, planARN, region, fallbackRegion), passOver, func(ctx context.Context, region string) (Execution, error) {
+	return tryRegions(ctx, s, s.thenRegions(ctx, planARN, region, fallbackRegion), AskElsewhere, func(ctx context.Context, region string) (Execution, error) {
 		return s.getExecutionIn(ctx, region, planARN, execID)
 	})
 }
@@ -138,7 +138,7 @@ func (s *Session) getExecutionIn(ctx context.Context, region, planARN, execID st
 // (ListPlanExecutionEvents), asking region, then fallbackRegion and the
 // plan's other cached Regions, as GetExecution does.
 func (s *Session) ListExecutionEvents(ctx context.Context, planARN, execID, region, fallbackRegion string) (ExecutionEvents, error) {
-	return tryRegions(ctx, s, s.thenRegions(ctx, planARN, region, fallbackRegion), passOver, func(ctx context.Context, region string) (ExecutionEvents, error) {
+	return tryRegions(ctx, s, s.thenRegions(ctx, planARN, region, fallbackRegion), AskElsewhere, func(ctx context.Context, region string) (ExecutionEvents, error) {
 		pages := arcregionswitch.NewListPlanExecutionEventsPaginator(s.planClient(region, planARN, ""), &arcregionswitch.ListPlanExecutionEventsInput{
 			PlanArn: aws.String(planARN), ExecutionId: aws.String(execID),
 		})
@@ -164,10 +164,9 @@ func (s *Session) ListExecutionEvents(ctx context.Context, planARN, execID, regi
 // (GetPlanEvaluationStatus, all warning pages) from region; when region
 // does not answer within Options.AttemptTimeout, from the plan's other
 // cached Regions, then the default Region. The answer is about the Region
-// that gave it (RegionEvaluation.Region). Warnings read "step: message", as
-// Evaluate's do.
+// that gave it (RegionEvaluation.Region). Warnings read "step: message".
 func (s *Session) EvaluationStatus(ctx context.Context, planARN, region string) (RegionEvaluation, error) {
-	return tryRegions(ctx, s, s.thenRegions(ctx, planARN, region, s.opts.DefaultRegion), passOver, func(ctx context.Context, region string) (RegionEvaluation, error) {
+	return tryRegions(ctx, s, s.thenRegions(ctx, planARN, region, s.opts.DefaultRegion), AskElsewhere, func(ctx context.Context, region string) (RegionEvaluation, error) {
 		pages := arcregionswitch.NewGetPlanEvaluationStatusPaginator(s.planClient(region, planARN, ""), &arcregionswitch.GetPlanEvaluationStatusInput{
 			PlanArn: aws.String(planARN),
 		})
@@ -208,6 +207,14 @@ func (s *Session) FindExecution(ctx context.Context, region, planARN, marker str
 }
 
 func (s *Session) findExecutionIn(ctx context.Context, region, planARN, marker, approver string) (*Execution, error) {
+	return s.scanExecutions(ctx, region, planARN, approver, func(e types.AbbreviatedExecution) bool {
+		return strings.Contains(aws.ToString(e.Comment), marker)
+	})
+}
+
+// scanExecutions returns the first execution in region's history of planARN
+// (ListPlanExecutions, every page) that match accepts, or nil, nil.
+func (s *Session) scanExecutions(ctx context.Context, region, planARN, approver string, match func(types.AbbreviatedExecution) bool) (*Execution, error) {
 	pages := arcregionswitch.NewListPlanExecutionsPaginator(s.planClient(region, planARN, approver), &arcregionswitch.ListPlanExecutionsInput{PlanArn: aws.String(planARN)})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -215,7 +222,7 @@ func (s *Session) findExecutionIn(ctx context.Context, region, planARN, marker, 
 			return nil, fmt.Errorf("ListPlanExecutions %s in %s: %w", planARN, region, err)
 		}
 		for _, e := range page.Items {
-			if strings.Contains(aws.ToString(e.Comment), marker) {
+			if match(e) {
 				found := abbreviated(e)
 				found.AnsweredBy = region
 				return &found, nil

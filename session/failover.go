@@ -47,12 +47,12 @@ func (e *UnavailableError) Unwrap() []error {
 	return errs
 }
 
-// passOver reports whether a read-only call that failed with err in one
+// AskElsewhere reports whether a read-only call that failed with err in one
 // Region should be asked of another: the Region did not answer in time,
 // refused or dropped the connection, answered 5xx, throttled, or the
 // credentials for it could not be had. A definite answer (a 4xx: denied,
 // invalid, not found) would be the same anywhere.
-func passOver(err error) bool {
+func AskElsewhere(err error) bool {
 	var nf *PlanNotFoundError
 	var invalid *smithy.InvalidParamsError
 	if errors.As(err, &nf) || errors.As(err, &invalid) {
@@ -73,12 +73,12 @@ func passOver(err error) bool {
 	return true
 }
 
-// passOverOrNotFound is passOver for plan lookups: a data plane knows only
+// askElsewhereOrNotFound is AskElsewhere for plan lookups: a data plane knows only
 // the plans of its Region, so another Region may know a plan this one does
 // not.
-func passOverOrNotFound(err error) bool {
+func askElsewhereOrNotFound(err error) bool {
 	var nf *PlanNotFoundError
-	return errors.As(err, &nf) || passOver(err)
+	return errors.As(err, &nf) || AskElsewhere(err)
 }
 
 // tryRegions calls call in each of regions in turn (skipping "" and
@@ -160,7 +160,7 @@ func (s *Session) planRegions(ctx context.Context, prefer string, hint *lazyPlan
 // control plane.
 func (s *Session) GetPlanAnywhere(ctx context.Context, arn, preferRegion string) (Plan, error) {
 	hint := &lazyPlan{load: func(ctx context.Context) (Plan, bool) { return s.cached(ctx, arn) }}
-	p, err := tryRegions(ctx, s, s.planRegions(ctx, preferRegion, hint), passOverOrNotFound, func(ctx context.Context, region string) (Plan, error) {
+	p, err := tryRegions(ctx, s, s.planRegions(ctx, preferRegion, hint), askElsewhereOrNotFound, func(ctx context.Context, region string) (Plan, error) {
 		return s.getPlanIn(ctx, region, arn)
 	})
 	if err == nil {
@@ -178,7 +178,7 @@ func (s *Session) GetPlanAnywhere(ctx context.Context, arn, preferRegion string)
 // names they know.
 func (s *Session) FindPlanByNameAnywhere(ctx context.Context, name, preferRegion string) (Plan, error) {
 	hint := &lazyPlan{load: func(ctx context.Context) (Plan, bool) { return s.cachedByName(ctx, name) }}
-	p, err := tryRegions(ctx, s, s.planRegions(ctx, preferRegion, hint), passOverOrNotFound, func(ctx context.Context, region string) (Plan, error) {
+	p, err := tryRegions(ctx, s, s.planRegions(ctx, preferRegion, hint), askElsewhereOrNotFound, func(ctx context.Context, region string) (Plan, error) {
 		plans, err := s.listPlansIn(ctx, region)
 		if err != nil {
 			return Plan{}, err

@@ -141,7 +141,7 @@ func (s *Session) findByMarker(ctx context.Context, in StartInput, marker, faile
 			}
 		}
 	}
-	return tryRegions(ctx, s, seq, passOver, func(ctx context.Context, region string) (*Execution, error) {
+	return tryRegions(ctx, s, seq, AskElsewhere, func(ctx context.Context, region string) (*Execution, error) {
 		return s.findExecutionIn(ctx, region, in.PlanARN, marker, in.Approver)
 	})
 }

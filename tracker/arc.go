@@ -79,19 +79,6 @@ type Event struct {
 	At          time.Time
 }
 
-// Final reports whether an execution in state has ended: completed,
-// completedWithExceptions, failed, canceled or planExecutionTimedOut. Any
-// other value, including one this SDK does not know, is not final.
-func Final(state string) bool {
-	switch types.ExecutionState(state) {
-	case types.ExecutionStateCompleted, types.ExecutionStateCompletedWithExceptions,
-		types.ExecutionStateFailed, types.ExecutionStateCancelled,
-		types.ExecutionStatePlanExecutionTimedOut:
-		return true
-	}
-	return false
-}
-
 // ClientFunc returns the ARC Region switch data-plane client for calls
 // about planARN in region, with the credentials for that plan; approver is
 // the Slack user a decision is made for, "" for reads. It must be safe for

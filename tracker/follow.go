@@ -112,7 +112,7 @@ func (f *follower) poll(ctx context.Context) (done bool, err error) {
 			return false, err
 		}
 	}
-	if Final(exec.State) {
+	if session.FinalState(exec.State) {
 		err = f.finish(ctx, rec, exec, events, now)
 		return err == nil, err
 	}
@@ -156,7 +156,7 @@ func (f *follower) fetch(ctx context.Context, rec *record) (Execution, []Event, 
 			return exec, events, nil
 		}
 		errs = append(errs, err)
-		if session.Definite(err) || ctx.Err() != nil {
+		if !session.AskElsewhere(err) || ctx.Err() != nil {
 			break
 		}
 	}

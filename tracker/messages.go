@@ -110,7 +110,7 @@ func clock(t time.Time) string {
 func resent(m render.Message) render.Message {
 	note := "_Sent again after an interruption: it may appear twice._"
 	m.Text = note + " " + m.Text
-	m.Blocks = append([]slack.Block{contextLine(note)}, m.Blocks...)
+	m.Blocks = append([]slack.Block{render.ContextLine(note)}, m.Blocks...)
 	return m
 }
 
@@ -120,9 +120,9 @@ func resultMessage(rec *record, status string) render.Message {
 	if headline == "" {
 		headline = fmt.Sprintf(":rocket: Plan execution `%s` of `%s`", render.Escape(rec.ExecutionID), render.Escape(rec.PlanARN))
 	}
-	blocks := []slack.Block{section(headline), contextLine(status)}
+	blocks := []slack.Block{render.Section(headline), render.ContextLine(status)}
 	if rec.RequestID != "" {
-		blocks = append(blocks, contextLine(fmt.Sprintf("Request `%s`", render.Escape(rec.RequestID))))
+		blocks = append(blocks, render.ContextLine(fmt.Sprintf("Request `%s`", render.Escape(rec.RequestID))))
 	}
 	return render.Message{Text: headline + "\n" + status, Blocks: blocks}
 }
@@ -231,7 +231,7 @@ func askMessage(rec *record, step string) render.Message {
 	decline.Confirm = slack.NewConfirmationBlockObject(plain("Decline this step?"),
 		plain(fmt.Sprintf("ARC does not continue past step %s.", short(step))), plain("Decline"), plain("Cancel"))
 	return render.Message{Text: text, Blocks: []slack.Block{
-		section(text),
+		render.Section(text),
 		slack.NewActionBlock(BlockStepDecision, approve, decline),
 	}}
 }
@@ -267,11 +267,11 @@ func summaryMessage(rec *record, exec Execution, now time.Time, elsewhere bool) 
 		extra = append(extra, fmt.Sprintf("Request `%s`", render.Escape(rec.RequestID)))
 	}
 	if elsewhere {
-		extra = append(extra, fmt.Sprintf("<%s|Steps and details>", messageLink(rec.Channel, rec.MessageTS)))
+		extra = append(extra, fmt.Sprintf("<%s|Steps and details>", render.MessageLink(rec.Channel, rec.MessageTS)))
 	}
 	m := render.Notice(text)
 	if len(extra) > 0 {
-		m.Blocks = append(m.Blocks, contextLine(strings.Join(extra, " · ")))
+		m.Blocks = append(m.Blocks, render.ContextLine(strings.Join(extra, " · ")))
 	}
 	return m
 }
@@ -320,19 +320,6 @@ func formatElapsed(d time.Duration) string {
 	default:
 		return "under a minute"
 	}
-}
-
-// messageLink links to a channel message; Slack redirects it to the client.
-func messageLink(channel, ts string) string {
-	return fmt.Sprintf("https://slack.com/archives/%s/p%s", channel, strings.ReplaceAll(ts, ".", ""))
-}
-
-func section(text string) *slack.SectionBlock {
-	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)
-}
-
-func contextLine(text string) *slack.ContextBlock {
-	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, text, false, false))
 }
 
 // short cuts s for a confirm dialog, whose text Slack limits to 300

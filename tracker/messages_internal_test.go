@@ -7,32 +7,6 @@ import (
 	"time"
 )
 
-func TestFinal(t *testing.T) {
-	for _, tc := range []struct {
-		state string
-		want  bool
-	}{
-		{"completed", true},
-		{"completedWithExceptions", true},
-		{"failed", true},
-		{"canceled", true},
-		{"planExecutionTimedOut", true},
-		{"inProgress", false},
-		{"pending", false},
-		{"pausedByFailedStep", false},
-		{"pausedByOperator", false},
-		{"pendingManualApproval", false},
-		{"completedMonitoringApplicationHealth", false},
-		{"quantumEntangled", false},
-		{"", false},
-		{"COMPLETED", false},
-	} {
-		if got := Final(tc.state); got != tc.want {
-			t.Errorf("Final(%q): got %v, want %v", tc.state, got, tc.want)
-		}
-	}
-}
-
 func TestStepValue(t *testing.T) {
 	for _, tc := range []struct {
 		name, value, wantID, wantStep string
