@@ -4,16 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
-
-// releaseLease deletes a lease only if this holder still owns it.
-var releaseLease = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`)
 
 // Lease takes the named lease for ttl if nobody holds it (SET NX PX), so
 // that one replica at a time does a periodic job (the reconciler). It
@@ -30,7 +21,7 @@ func (s *Store) Lease(ctx context.Context, name string, ttl time.Duration) (rele
 		return nil, false, nil
 	}
 	return func(ctx context.Context) {
-		if err := releaseLease.Run(ctx, s.rdb, []string{key}, token).Err(); err != nil {
+		if err := s.sc.lockRelease.Run(ctx, s.rdb, []string{key}, token).Err(); err != nil {
 			s.log.WarnContext(ctx, "could not release lease", "lease", name, "err", err)
 		}
 	}, true, nil

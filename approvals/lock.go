@@ -20,7 +20,7 @@ const lockGrace = time.Hour
 // action per execution is allowed while the plan's lock is free for the
 // next switch.
 func lockKey(r *Request) string {
-	if r.Operation != "" && r.Operation != OperationExecute {
+	if r.IsControl() {
 		return "rsbot:lock:" + r.PlanARN + "|execution=" + r.TargetExecutionID
 	}
 	return "rsbot:lock:" + r.PlanARN

@@ -109,6 +109,20 @@ const (
 	OperationResume  = "resume"
 )
 
+// IsControl reports whether r asks for an operator action (cancel, pause,
+// resume) on a running execution rather than a new execution.
+func (r *Request) IsControl() bool {
+	return r.Operation != "" && r.Operation != OperationExecute
+}
+
+// LastApprover is the approver whose approval completed the quorum, or "".
+func (r *Request) LastApprover() string {
+	if len(r.Approvers) == 0 {
+		return ""
+	}
+	return r.Approvers[len(r.Approvers)-1]
+}
+
 // Result is what a started plan execution returned, for MarkExecuted.
 type Result struct {
 	ExecutionID      string

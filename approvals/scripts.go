@@ -172,7 +172,8 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `
 
-// lockReleaseLua deletes the lock if it holds ARGV[1]. Replies 1 or 0.
+// lockReleaseLua deletes KEYS[1] if it holds ARGV[1] (plan locks and job
+// leases). Replies 1 or 0.
 const lockReleaseLua = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])

@@ -31,16 +31,16 @@ type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
 }
 
 // ARC is the part of the AWS side the bot uses; *session.Session satisfies it.
 type ARC interface {
 	QueryRegion(action, target string) string
 	DefaultRegion() string
-	GetPlan(ctx context.Context, region, arn string) (session.Plan, error)
 	GetPlanAnywhere(ctx context.Context, arn, preferRegion string) (session.Plan, error)
 	FindPlanByNameAnywhere(ctx context.Context, name, preferRegion string) (session.Plan, error)
-	ListPlans(ctx context.Context, region string) ([]session.Plan, error)
 	ListKnownPlans(ctx context.Context) ([]session.Plan, error)
 	EvaluationStatus(ctx context.Context, planARN, region string) (session.RegionEvaluation, error)
 	GetExecution(ctx context.Context, planARN, execID, region, fallbackRegion string) (session.Execution, error)
@@ -220,10 +220,16 @@ type job struct {
 // fast. Decisions (approve, reject, ARC steps) have workers of their own: a
 // click never waits behind new requests.
 func (b *Bot) background(name string, log *slog.Logger, fn func(ctx context.Context)) {
-	queue := b.requests
-	if name == "decision" || name == "step" {
-		queue = b.decisions
-	}
+	b.enqueue(b.requests, name, log, fn)
+}
+
+// decide queues a decision (approve, reject, ARC step) on the decision
+// workers; see background.
+func (b *Bot) decide(name string, log *slog.Logger, fn func(ctx context.Context)) {
+	b.enqueue(b.decisions, name, log, fn)
+}
+
+func (b *Bot) enqueue(queue chan job, name string, log *slog.Logger, fn func(ctx context.Context)) {
 	b.wg.Add(1)
 	j := job{name: name, log: log, fn: fn}
 	select {

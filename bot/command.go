@@ -60,7 +60,7 @@ func (b *Bot) Command(ctx context.Context, cmd slack.SlashCommand) Reply {
 		return Reply{Text: ":mag: Looking up open requests…"}
 	case slash.Audit:
 		to := asker{user: cmd.UserID, channel: cmd.ChannelID, responseURL: cmd.ResponseURL}
-		b.background("audit", log, func(ctx context.Context) { b.audit(ctx, log, to, c.Plan) })
+		b.background("audit", log, func(ctx context.Context) { b.audit(ctx, log, to, c) })
 		return Reply{Text: ":mag: Reading the audit trail…"}
 	case slash.Plans:
 		to := asker{user: cmd.UserID, channel: cmd.ChannelID, responseURL: cmd.ResponseURL}
@@ -102,10 +102,7 @@ func (b *Bot) request(ctx context.Context, log *slog.Logger, id string, to asker
 		b.tell(ctx, log, to, msg)
 		return
 	}
-	required := b.cfg.ApprovalsRequired
-	if e.Mode == slash.ModeUngraceful {
-		required = b.cfg.ApprovalsRequiredUngraceful
-	}
+	required := b.approvalsFor(e.Mode)
 	r := &approvals.Request{
 		ID: id, PlanARN: plan.ARN, PlanName: plan.Name, PlanVersion: plan.Version, PlanRegions: plan.Regions,
 		Action: string(e.Action), TargetRegion: e.Region, Mode: string(e.Mode), Comment: e.Comment,
@@ -114,8 +111,8 @@ func (b *Bot) request(ctx context.Context, log *slog.Logger, id string, to asker
 		PlanSource: answeredBy(plan),
 	}
 	b.evaluate(ctx, log, plan, r)
-	if n := len(worstCaseComment(r)); n > maxComment {
-		b.tell(ctx, log, to, fmt.Sprintf(":warning: The comment is too long: with the bot's attribution it would be %d characters, and ARC accepts %d. Shorten it by %d characters. Nothing was created.", n, maxComment, n-maxComment))
+	if n := worstCaseCommentLen(r); n > slash.MaxCommentLen {
+		b.tell(ctx, log, to, fmt.Sprintf(":warning: The comment is too long: with the bot's attribution it would be %d characters, and ARC accepts %d. Shorten it by %d characters. Nothing was created.", n, slash.MaxCommentLen, n-slash.MaxCommentLen))
 		return
 	}
 	b.post(ctx, log, to, r)
@@ -165,10 +162,18 @@ func (b *Bot) post(ctx context.Context, log *slog.Logger, to asker, r *approvals
 
 // what says in a few words what a request asks for.
 func what(r *approvals.Request) string {
-	if r.Operation != "" && r.Operation != approvals.OperationExecute {
+	if r.IsControl() {
 		return fmt.Sprintf("*%s* execution `%s` of *%s*", r.Operation, r.TargetExecutionID, render.Escape(r.PlanName))
 	}
 	return fmt.Sprintf("*%s* %s `%s` (%s)", render.Escape(r.PlanName), r.Action, r.TargetRegion, r.Mode)
+}
+
+// approvalsFor is the number of approvals a request in mode needs.
+func (b *Bot) approvalsFor(mode slash.Mode) int {
+	if mode == slash.ModeUngraceful {
+		return b.cfg.ApprovalsRequiredUngraceful
+	}
+	return b.cfg.ApprovalsRequired
 }
 
 // evaluate adds ARC's evaluation of the plan (GetPlanEvaluationStatus) to

@@ -75,7 +75,7 @@ func targetOf(e session.Execution, p session.Plan) string {
 	if e.Action == "activate" {
 		return e.Region
 	}
-	return otherRegion(p.Regions, e.Region)
+	return p.OtherRegion(e.Region)
 }
 
 func since(start, end time.Time) string {
@@ -125,21 +125,13 @@ func (b *Bot) requestControl(ctx context.Context, log *slog.Logger, id string, t
 // control runs an approved cancel, pause or resume once, in the Region the
 // execution belongs to.
 func (b *Bot) control(ctx context.Context, log *slog.Logger, r *approvals.Request) {
-	won, err := b.store.MarkExecuting(ctx, r.ID)
-	if err != nil || !won {
-		if err != nil {
-			log.Error("could not mark executing; not sending", "err", err)
-			b.publish(ctx, r, render.Notice(fmt.Sprintf(":warning: Request `%s` was approved, but the approvals store could not record it, so nothing was sent to ARC. Request it again.", r.ID)))
-		}
+	wait, ok := b.begin(ctx, log, r)
+	if !ok {
 		return
 	}
-	r.Status = approvals.StatusExecuting
-	b.refreshApproval(ctx, r)
-	approver := ""
-	if len(r.Approvers) > 0 {
-		approver = r.Approvers[len(r.Approvers)-1]
-	}
-	if err := b.arc.Control(ctx, r.Operation, r.TargetRegion, r.PlanARN, r.TargetExecutionID, approver, executionComment(r)); err != nil {
+	err := b.arc.Control(ctx, r.Operation, r.TargetRegion, r.PlanARN, r.TargetExecutionID, r.LastApprover(), executionComment(r))
+	wait()
+	if err != nil {
 		code, msg := session.Describe(err)
 		log.Error("operator action failed", "operation", r.Operation, "code", code, "err", err)
 		b.met.Execution("failed")
@@ -148,13 +140,5 @@ func (b *Bot) control(ctx context.Context, log *slog.Logger, r *approvals.Reques
 	}
 	b.met.Execution(r.Operation)
 	log.Info("operator action done", "operation", r.Operation, "execution_id", r.TargetExecutionID)
-	res := approvals.Result{ExecutionID: r.TargetExecutionID, ExecutionRegion: r.TargetRegion}
-	if err := b.store.MarkExecuted(ctx, r.ID, res); err != nil {
-		log.Error("could not record the operator action", "err", err)
-	}
-	r.Status, r.ExecutionID, r.ExecutionRegion = approvals.StatusExecuted, res.ExecutionID, res.ExecutionRegion
-	b.refreshApproval(ctx, r)
-	result := render.Result(r)
-	b.publish(ctx, r, result)
-	b.threadNote(ctx, r, result)
+	b.succeed(ctx, log, r, approvals.Result{ExecutionID: r.TargetExecutionID, ExecutionRegion: r.TargetRegion})
 }

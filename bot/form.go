@@ -30,15 +30,6 @@ import (
 // request, so its AWS call is bounded and falls back to the aliases alone;
 // a submission is validated without AWS, so that mistakes come back inline.
 
-// formViews is the part of the Slack Web API the form needs; *slack.Client
-// satisfies it.
-type formViews interface {
-	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
-	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
-}
-
-var _ formViews = (*slack.Client)(nil)
-
 const (
 	// suggestTimeout bounds ListPlansInRegion while Slack waits for the plan
 	// list (it gives up after 3 s); past it the list has the aliases only.
@@ -97,9 +88,8 @@ func decodeFormMeta(s string) (m formMeta, ok bool) {
 // execute form with the command's trigger_id in the background and
 // acknowledges at once.
 func (b *Bot) openForm(_ context.Context, log *slog.Logger, cmd slack.SlashCommand) Reply {
-	v, ok := b.slack.(formViews)
-	if !ok || cmd.TriggerID == "" {
-		log.Warn("execute form not opened", "can_open_views", ok, "has_trigger", cmd.TriggerID != "")
+	if cmd.TriggerID == "" {
+		log.Warn("execute form not opened: the command has no trigger_id")
 		return Reply{Text: ":warning: I can't open the execute form here. Type the command instead:\n" + slash.Usage("execute")}
 	}
 	view := render.ExecuteForm(render.Form{Metadata: formMeta{Channel: cmd.ChannelID, ResponseURL: cmd.ResponseURL}.encode()})
@@ -108,7 +98,7 @@ func (b *Bot) openForm(_ context.Context, log *slog.Logger, cmd slack.SlashComma
 	b.background("form", log, func(ctx context.Context) {
 		octx, cancel := context.WithTimeout(ctx, formViewTimeout)
 		defer cancel()
-		if _, err := v.OpenViewContext(octx, trigger, view); err != nil {
+		if _, err := b.slack.OpenViewContext(octx, trigger, view); err != nil {
 			log.Error("views.open failed", "err", err)
 			b.tell(ctx, log, to, fmt.Sprintf(":warning: I could not open the execute form (%v). Nothing was created. Type the command instead:\n%s", err, slash.Usage("execute")))
 			return
@@ -286,15 +276,11 @@ func formComment(raw string) (string, string) {
 // commentFits checks, as the request path will, that the comment leaves
 // room in ARC's 1024 characters for the bot's attribution.
 func (b *Bot) commentFits(id, comment string, mode slash.Mode) string {
-	required := b.cfg.ApprovalsRequired
-	if mode == slash.ModeUngraceful {
-		required = b.cfg.ApprovalsRequiredUngraceful
-	}
-	n := len(worstCaseComment(&approvals.Request{ID: id, Comment: comment, ApprovalsRequired: required}))
-	if n <= maxComment {
+	n := worstCaseCommentLen(&approvals.Request{ID: id, Comment: comment, ApprovalsRequired: b.approvalsFor(mode)})
+	if n <= slash.MaxCommentLen {
 		return ""
 	}
-	return fmt.Sprintf("With the bot's attribution (requester, approvers, request ID) the comment would be %d characters, and ARC accepts %d. Shorten it by %d.", n, maxComment, n-maxComment)
+	return fmt.Sprintf("With the bot's attribution (requester, approvers, request ID) the comment would be %d characters, and ARC accepts %d. Shorten it by %d.", n, slash.MaxCommentLen, n-slash.MaxCommentLen)
 }
 
 // blockSuggestion answers the plan select's options request: the aliases
@@ -378,10 +364,6 @@ func (b *Bot) formAction(_ context.Context, cb slack.InteractionCallback) {
 	if cb.View.CallbackID != render.FormCallbackID {
 		return
 	}
-	v, ok := b.slack.(formViews)
-	if !ok {
-		return
-	}
 	for _, a := range cb.ActionCallback.BlockActions {
 		if a == nil || a.ActionID != render.FormActionPlan {
 			continue
@@ -398,7 +380,7 @@ func (b *Bot) formAction(_ context.Context, cb slack.InteractionCallback) {
 			form := b.planForm(ctx, log, meta, value)
 			uctx, cancel := context.WithTimeout(ctx, formViewTimeout)
 			defer cancel()
-			if _, err := v.UpdateViewContext(uctx, render.ExecuteForm(form), "", hash, viewID); err != nil {
+			if _, err := b.slack.UpdateViewContext(uctx, render.ExecuteForm(form), "", hash, viewID); err != nil {
 				// hash_conflict: the user changed the form again; that
 				// change's own update carries on.
 				log.Warn("views.update failed", "err", err)

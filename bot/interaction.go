@@ -59,7 +59,7 @@ func (b *Bot) blockActions(ctx context.Context, cb slack.InteractionCallback) {
 		if at.channel == "" {
 			at.channel = to.channel
 		}
-		b.background("decision", log, func(ctx context.Context) {
+		b.decide("decision", log, func(ctx context.Context) {
 			if !requestIDPattern.MatchString(id) {
 				log.Warn("button with a malformed request ID")
 				b.tellClicker(ctx, log, to, cb.ResponseURL, ":warning: That button does not belong to a request I know. Nothing changed.")
@@ -77,13 +77,16 @@ func (b *Bot) blockActions(ctx context.Context, cb slack.InteractionCallback) {
 // tellClicker answers a click privately: chat.postEphemeral in the channel
 // of the message, else the interaction's response_url.
 func (b *Bot) tellClicker(ctx context.Context, log *slog.Logger, to asker, responseURL, text string) {
-	if _, err := b.slack.PostEphemeralContext(ctx, to.channel, to.user, slack.MsgOptionText(text, false)); err == nil {
-		return
-	} else if responseURL == "" {
-		log.Error("could not tell the clicker", "err", err)
+	_, err := b.slack.PostEphemeralContext(ctx, to.channel, to.user, slack.MsgOptionText(text, false))
+	if err == nil {
 		return
 	}
-	b.tell(ctx, log, asker{user: to.user, channel: to.channel, responseURL: responseURL}, text)
+	if responseURL != "" {
+		err = b.hook(ctx, responseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: false})
+	}
+	if err != nil {
+		log.Error("could not tell the clicker", "err", err)
+	}
 }
 
 // messageRef locates the message a button was clicked on.
@@ -146,23 +149,26 @@ func (b *Bot) approve(ctx context.Context, log *slog.Logger, id string, to asker
 }
 
 func (b *Bot) reject(ctx context.Context, log *slog.Logger, id string, to asker, at messageRef, responseURL string) {
-	current, err := b.store.Get(ctx, id)
-	if err != nil {
-		if errors.Is(err, approvals.ErrNotFound) {
+	// Approvers may reject; anyone else only their own request, which
+	// needs the stored requester (one read, only in that case).
+	allowed, err := b.access.CanApprove(ctx, to.user)
+	if err != nil || !allowed {
+		current, gerr := b.store.Get(ctx, id)
+		switch {
+		case errors.Is(gerr, approvals.ErrNotFound):
 			b.tellClicker(ctx, log, to, responseURL, fmt.Sprintf(":warning: Request `%s` no longer exists. Nothing changed.", id))
 			return
-		}
-		log.Error("reject: reading the request", "err", err)
-		b.tellClicker(ctx, log, to, responseURL, storeDown)
-		return
-	}
-	if current.RequesterID != to.user {
-		ok, err := b.access.CanApprove(ctx, to.user)
-		if err != nil || !ok {
-			log.Info("reject refused", "err", err)
-			b.tellClicker(ctx, log, to, responseURL, ":no_entry: Only approvers, or the requester withdrawing it, may reject a request. Nothing changed.")
+		case gerr != nil:
+			log.Error("reject: reading the request", "err", gerr)
+			b.tellClicker(ctx, log, to, responseURL, storeDown)
 			return
 		}
+		allowed = current.RequesterID == to.user
+	}
+	if !allowed {
+		log.Info("reject refused", "err", err)
+		b.tellClicker(ctx, log, to, responseURL, ":no_entry: Only approvers, or the requester withdrawing it, may reject a request. Nothing changed.")
+		return
 	}
 	d, err := b.store.Reject(ctx, id, to.user, "")
 	if err != nil {
@@ -198,7 +204,7 @@ func closedText(r *approvals.Request) string {
 		by = " by " + render.Mention(r.DecidedBy)
 	case approvals.StatusApproved, approvals.StatusExecuting, approvals.StatusExecuted, approvals.StatusFailed:
 		if len(r.Approvers) > 0 {
-			by = " (approved by " + render.Mention(r.Approvers[len(r.Approvers)-1]) + ")"
+			by = " (approved by " + render.Mention(r.LastApprover()) + ")"
 		}
 	}
 	return fmt.Sprintf(":information_source: Request `%s` is already %s%s. Your click changed nothing.", r.ID, r.Status, by)
@@ -213,7 +219,7 @@ func (b *Bot) stepDecision(cb slack.InteractionCallback, a *slack.BlockAction) {
 	approve := a.ActionID == tracker.ActionStepApprove
 	log := b.log.With("execution_id", execID, "step", step, "user", cb.User.ID, "approve", approve)
 	to := asker{user: cb.User.ID, channel: cb.Channel.ID}
-	b.background("step", log, func(ctx context.Context) {
+	b.decide("step", log, func(ctx context.Context) {
 		if perr != nil || b.track == nil {
 			b.tellClicker(ctx, log, to, cb.ResponseURL, ":warning: That button does not belong to an execution I follow. Nothing changed.")
 			return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/regionswitch-bot/regionswitch-bot/render"
 	"github.com/regionswitch-bot/regionswitch-bot/session"
+	"github.com/regionswitch-bot/regionswitch-bot/slash"
 )
 
 // auditLimit is how many audit entries /regionswitch audit shows.
@@ -41,9 +42,10 @@ func (b *Bot) pending(ctx context.Context, log *slog.Logger, to asker) {
 
 // audit tells the user the latest audit entries, for one plan (ARN, alias
 // or name) or all.
-func (b *Bot) audit(ctx context.Context, log *slog.Logger, to asker, plan string) {
-	if arn, ok := b.cfg.Aliases[plan]; ok {
-		plan = arn
+func (b *Bot) audit(ctx context.Context, log *slog.Logger, to asker, c slash.Audit) {
+	plan := c.Plan
+	if c.Ref.ARN != "" {
+		plan = c.Ref.ARN
 	}
 	entries, err := b.store.Audit(ctx, plan, auditLimit)
 	if err != nil {

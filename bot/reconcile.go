@@ -96,10 +96,7 @@ func (b *Bot) resolveExecuting(ctx context.Context, r *approvals.Request) {
 		return
 	}
 	log.Info("reconciler: found the execution started before the bot stopped", "execution_id", found.ID)
-	activate, deactivate := r.TargetRegion, otherRegion(r.PlanRegions, r.TargetRegion)
-	if r.Action == "deactivate" {
-		activate, deactivate = deactivate, activate
-	}
+	activate, deactivate := session.SwitchRegions(r.Action, r.TargetRegion, r.PlanRegions)
 	b.succeed(ctx, log, r, approvals.Result{
 		ExecutionID: found.ID, ExecutionRegion: region, ActivateRegion: activate,
 		DeactivateRegion: deactivate, PlanVersion: found.Version,

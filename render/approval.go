@@ -62,7 +62,7 @@ func Approval(r *approvals.Request) Message {
 
 func headerText(r *approvals.Request) string {
 	verb := "Region switch"
-	if isControl(r) {
+	if r.IsControl() {
 		verb += " " + r.Operation
 		if r.Status == approvals.StatusExecuted {
 			return verb + ": " + pastTense(r.Operation)
@@ -94,7 +94,7 @@ func headerText(r *approvals.Request) string {
 // message's fallback text too.
 func headline(r *approvals.Request) string {
 	what := fmt.Sprintf("*%s* %s `%s` (%s)", Escape(planName(r)), r.Action, r.TargetRegion, r.Mode)
-	if isControl(r) {
+	if r.IsControl() {
 		what = fmt.Sprintf("*%s* execution `%s` of *%s* (%s, in %s)", r.Operation, r.TargetExecutionID, Escape(planName(r)), r.Action, r.TargetRegion)
 		if r.Status == approvals.StatusExecuted {
 			return fmt.Sprintf(":white_check_mark: Approved by %s: %s. Done: %s.", mentions(r.Approvers), what, pastTense(r.Operation))
@@ -190,12 +190,6 @@ func buttons(r *approvals.Request) *slack.ActionBlock {
 	reject := slack.NewButtonBlockElement(ActionReject, r.ID, slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false))
 	reject.Style = slack.StyleDanger
 	return slack.NewActionBlock(BlockDecision, approve, reject)
-}
-
-// isControl reports whether r is an operator action (cancel, pause, resume)
-// on a running execution rather than a new execution.
-func isControl(r *approvals.Request) bool {
-	return r.Operation != "" && r.Operation != approvals.OperationExecute
 }
 
 func pastTense(op string) string {

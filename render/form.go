@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/regionswitch-bot/regionswitch-bot/slash"
 )
 
 // The execute form: a modal that asks for what `/regionswitch execute`
@@ -32,7 +34,7 @@ const (
 
 // FormCommentMax is the most characters the form's comment field accepts:
 // ARC's limit on an execution's comment.
-const FormCommentMax = 1024
+const FormCommentMax = slash.MaxCommentLen
 
 // Slack's limits on the texts of a modal and its options.
 const (

@@ -17,10 +17,10 @@ import (
 func Result(r *approvals.Request) Message {
 	var text string
 	switch {
-	case isControl(r) && r.Status == approvals.StatusExecuted:
+	case r.IsControl() && r.Status == approvals.StatusExecuted:
 		text = fmt.Sprintf(":white_check_mark: *%s* execution `%s` of %s. Requested by %s, approved by %s.",
 			pastTense(r.Operation), r.TargetExecutionID, PlanLabel(r), Mention(r.RequesterID), mentions(r.Approvers))
-	case isControl(r):
+	case r.IsControl():
 		text = fmt.Sprintf(":x: *Failed* to %s execution `%s` of %s: `%s` %s. Requested by %s, approved by %s. This request is closed.",
 			r.Operation, r.TargetExecutionID, PlanLabel(r), r.ErrorCode, clip(Escape(r.ErrorMessage), 1500), Mention(r.RequesterID), mentions(r.Approvers))
 	case r.Status == approvals.StatusExecuted && r.DryRun:

@@ -26,12 +26,14 @@ const AnsweredByCache = "cache"
 const cacheTimeout = time.Second
 
 // remember stores plans in the cache. A failure is logged, never returned:
-// the cache must not fail a resolution that AWS answered.
+// the cache must not fail a resolution that AWS answered. The writes stay
+// within the caller's deadline (and cacheTimeout), so a caller that must
+// answer fast, such as Slack's plan list, is never held up by them.
 func (s *Session) remember(ctx context.Context, plans ...Plan) {
 	if s.opts.Cache == nil || len(plans) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cacheTimeout)
+	ctx, cancel := context.WithTimeout(ctx, cacheTimeout)
 	defer cancel()
 	for _, p := range plans {
 		if err := s.opts.Cache.Put(ctx, p); err != nil {

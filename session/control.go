@@ -24,13 +24,12 @@ func (s *Session) Control(ctx context.Context, op, region, planARN, executionID,
 	ctx, cancel := context.WithTimeout(ctx, s.opts.StartTimeout)
 	defer cancel()
 	c := s.planClient(region, planARN, approver)
-	once := func(o *arcregionswitch.Options) { o.RetryMaxAttempts = 1; o.Retryer = aws.NopRetryer{} }
 	var err error
 	switch op {
 	case ControlCancel:
 		_, err = c.CancelPlanExecution(ctx, &arcregionswitch.CancelPlanExecutionInput{
 			PlanArn: aws.String(planARN), ExecutionId: aws.String(executionID), Comment: aws.String(comment),
-		}, once)
+		}, SendOnce)
 	case ControlPause, ControlResume:
 		action := types.UpdatePlanExecutionActionPause
 		if op == ControlResume {
@@ -38,7 +37,7 @@ func (s *Session) Control(ctx context.Context, op, region, planARN, executionID,
 		}
 		_, err = c.UpdatePlanExecution(ctx, &arcregionswitch.UpdatePlanExecutionInput{
 			PlanArn: aws.String(planARN), ExecutionId: aws.String(executionID), Action: action, Comment: aws.String(comment),
-		}, once)
+		}, SendOnce)
 	default:
 		return fmt.Errorf("execution %s: unknown operation %q", executionID, op)
 	}

@@ -44,6 +44,25 @@ type StartResult struct {
 	FromHistory bool
 }
 
+// SwitchRegions returns the Regions an action on target activates and
+// deactivates, for a plan with regions.
+func SwitchRegions(action, target string, regions []string) (activate, deactivate string) {
+	other := OtherRegion(regions, target)
+	if action == string(types.ExecutionActionDeactivate) {
+		return other, target
+	}
+	return target, other
+}
+
+// SendOnce is a per-call client option for calls that change state and
+// have no idempotency token (StartPlanExecution, cancel, pause, resume,
+// step approvals): one attempt, no SDK retries. A lost answer is settled by
+// reading the state, never by sending again.
+func SendOnce(o *arcregionswitch.Options) {
+	o.RetryMaxAttempts = 1
+	o.Retryer = aws.NopRetryer{}
+}
+
 // ExecutionRegion returns the Region whose data plane runs an execution of
 // in: the Region being activated, which for deactivate is the plan's other
 // Region.
@@ -51,13 +70,15 @@ func ExecutionRegion(in StartInput) (string, error) {
 	if in.Action == string(types.ExecutionActionActivate) {
 		return in.TargetRegion, nil
 	}
-	if r := otherRegion(in.PlanRegions, in.TargetRegion); r != "" {
+	if r := OtherRegion(in.PlanRegions, in.TargetRegion); r != "" {
 		return r, nil
 	}
 	return "", fmt.Errorf("plan %s: no Region other than %s to run the deactivation in", in.PlanARN, in.TargetRegion)
 }
 
-func otherRegion(regions []string, region string) string {
+// OtherRegion returns the Region of regions (a plan's two) that is not
+// region, or "".
+func OtherRegion(regions []string, region string) string {
 	for _, r := range regions {
 		if r != region {
 			return r
@@ -89,10 +110,7 @@ func (s *Session) startIn(ctx context.Context, region string, in StartInput) (St
 		Action:       types.ExecutionAction(in.Action),
 		Mode:         types.ExecutionMode(in.Mode),
 		Comment:      aws.String(in.Comment),
-	}, func(o *arcregionswitch.Options) {
-		o.RetryMaxAttempts = 1
-		o.Retryer = aws.NopRetryer{}
-	})
+	}, SendOnce)
 	if err != nil {
 		return StartResult{Region: region}, fmt.Errorf("StartPlanExecution %s in %s: %w", in.PlanARN, region, err)
 	}

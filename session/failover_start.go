@@ -88,7 +88,7 @@ func (s *Session) StartWithFailover(ctx context.Context, in StartInput, requestM
 		return StartResult{}, err
 	}
 	regions := []string{first}
-	if other := otherRegion(in.PlanRegions, first); other != "" {
+	if other := OtherRegion(in.PlanRegions, first); other != "" {
 		regions = append(regions, other)
 	}
 	log := s.log.With("plan", in.PlanARN, "marker", requestMarker)
@@ -149,10 +149,7 @@ func (s *Session) findByMarker(ctx context.Context, in StartInput, marker, faile
 // foundResult describes an execution found by its marker as the result of
 // the call that started it in region.
 func foundResult(in StartInput, e *Execution, region, first string) StartResult {
-	activate, deactivate := in.TargetRegion, otherRegion(in.PlanRegions, in.TargetRegion)
-	if in.Action == "deactivate" {
-		activate, deactivate = deactivate, activate
-	}
+	activate, deactivate := SwitchRegions(in.Action, in.TargetRegion, in.PlanRegions)
 	res := StartResult{
 		ExecutionID: e.ID, Plan: e.PlanARN, PlanVersion: e.Version,
 		ActivateRegion: activate, DeactivateRegion: deactivate, Region: e.Region, FromHistory: true,

@@ -41,14 +41,7 @@ type Plan struct {
 func (p Plan) HasRegion(region string) bool { return slices.Contains(p.Regions, region) }
 
 // OtherRegion returns the plan's Region that is not region, or "".
-func (p Plan) OtherRegion(region string) string {
-	for _, r := range p.Regions {
-		if r != region {
-			return r
-		}
-	}
-	return ""
-}
+func (p Plan) OtherRegion(region string) string { return OtherRegion(p.Regions, region) }
 
 // PlanNotFoundError says that no plan matched a name or ARN. Known lists the
 // plan names the Region knows, for suggestions.

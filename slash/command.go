@@ -97,6 +97,8 @@ type Audit struct {
 	// Plan is the plan token as typed (an ARN, alias or plan name that
 	// passed the same checks as execute's), or empty for all plans.
 	Plan string
+	// Ref is Plan resolved as execute resolves it (aliases to their ARN).
+	Ref PlanRef
 }
 
 // Name returns "audit".

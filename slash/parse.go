@@ -151,10 +151,11 @@ func (p Parser) parseAudit(in []token) (Command, *UsageError) {
 	case 0:
 		return Audit{}, nil
 	case 1:
-		if _, err := p.resolvePlan("audit", a.pos[0]); err != nil {
+		ref, err := p.resolvePlan("audit", a.pos[0])
+		if err != nil {
 			return nil, err
 		}
-		return Audit{Plan: a.pos[0].text}, nil
+		return Audit{Plan: a.pos[0].text, Ref: ref}, nil
 	}
 	return nil, extraArgument("audit", a.pos[1], "")
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
 	"github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
+
+	"github.com/regionswitch-bot/regionswitch-bot/session"
 )
 
 // ARC is the part of ARC Region switch's regional data plane the tracker
@@ -163,10 +165,7 @@ func (a *SDKARC) ApproveStep(ctx context.Context, d StepDecision) error {
 	_, err := a.clientFor(d.Region, d.PlanARN, d.Approver).ApprovePlanExecutionStep(ctx, &arcregionswitch.ApprovePlanExecutionStepInput{
 		PlanArn: aws.String(d.PlanARN), ExecutionId: aws.String(d.ExecutionID),
 		StepName: aws.String(d.Step), Approval: approval, Comment: aws.String(d.Comment),
-	}, func(o *arcregionswitch.Options) {
-		o.RetryMaxAttempts = 1
-		o.Retryer = aws.NopRetryer{}
-	})
+	}, session.SendOnce)
 	if err != nil {
 		return fmt.Errorf("ApprovePlanExecutionStep %s step %q in %s: %w", d.ExecutionID, d.Step, d.Region, err)
 	}

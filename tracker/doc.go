@@ -24,7 +24,7 @@
 // share the hash tag {executionID}, so one Redis Cluster slot, and every
 // script touches only those:
 //
-//	rsbot:track:{id}         hash: the Registration, last_event, inflight, ask_ts:<step>, done
+//	rsbot:track:{id}         hash: the Registration, inflight, ask_ts:<step>, done
 //	rsbot:track:{id}:lease   the token of the one replica that polls it (SET NX PX)
 //	rsbot:track:{id}:posted  set of what has been posted: ev:<eventID>, ask:<step>, sum:<channel>
 //
@@ -48,7 +48,7 @@
 //  1. claim (Lua, atomic): holds the lease? already in the posted set
 //     (skip)? else record the item as in flight;
 //  2. post to Slack, on a context that outlives shutdown;
-//  3. mark (Lua, atomic): add the item to the posted set, set last_event,
+//  3. mark (Lua, atomic): add the item to the posted set,
 //     clear the in-flight item.
 //
 // Events are posted oldest first and a failure stops the round, so nothing

@@ -108,7 +108,7 @@ func (f *follower) poll(ctx context.Context) (done bool, err error) {
 		return false, err
 	}
 	for _, ev := range events {
-		if err := f.post(ctx, rec, itemEventPrefix+ev.ID, rec.Channel, rec.MessageTS, eventMessage(ev), "", fieldLastEvent, ev.ID); err != nil {
+		if err := f.post(ctx, rec, itemEventPrefix+ev.ID, rec.Channel, rec.MessageTS, eventMessage(ev), ""); err != nil {
 			return false, err
 		}
 	}
@@ -182,9 +182,8 @@ func (f *follower) fetchIn(ctx context.Context, region string, rec *record) (Exe
 }
 
 // post posts m to channel (in the thread threadTS when set) unless item was
-// posted before (rec.posted, then Redis), and records it as posted with the
-// hash fields in pairs; with tsField set, the new message's ts is stored in
-// that field too.
+// posted before (rec.posted, then Redis), and records it as posted; with
+// tsField set, the new message's ts is stored in that hash field too.
 //
 // The claim before posting is fenced by the lease: a replica that lost it
 // posts nothing. The Slack call and the record run on a context that
@@ -192,7 +191,7 @@ func (f *follower) fetchIn(ctx context.Context, region string, rec *record) (Exe
 // started. A crash between Slack's answer and the record leaves the item
 // in flight: the next attempt posts it again, labelled as a possible
 // repeat (at-least-once).
-func (f *follower) post(ctx context.Context, rec *record, item, channel, threadTS string, m render.Message, tsField string, pairs ...string) error {
+func (f *follower) post(ctx context.Context, rec *record, item, channel, threadTS string, m render.Message, tsField string) error {
 	if rec.posted[item] {
 		return nil
 	}
@@ -223,8 +222,9 @@ func (f *follower) post(ctx context.Context, rec *record, item, channel, threadT
 		}
 		return fmt.Errorf("post %s to %s: %w", item, channel, err)
 	}
+	var pairs []string
 	if tsField != "" {
-		pairs = append(pairs, tsField, ts)
+		pairs = []string{tsField, ts}
 	}
 	if err := f.t.store.mark(pctx, f.id, item, pairs...); err != nil {
 		return err

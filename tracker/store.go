@@ -28,7 +28,6 @@ const (
 	fieldNotify       = "notify"
 	fieldHeadline     = "headline"
 	fieldRegisteredAt = "registered_at" // Unix ms
-	fieldLastEvent    = "last_event"    // ID of the last event posted
 	fieldInflight     = "inflight"      // item being posted; see claimLua
 	fieldDone         = "done"          // "1" once tracking has ended
 	fieldAskTSPrefix  = "ask_ts:"       // + step: ts of the approval prompt
@@ -133,7 +132,6 @@ const (
 	claimLost   claimResult = "lost"
 	claimPosted claimResult = "posted"
 	claimRetry  claimResult = "retry"
-	claimGo     claimResult = "go"
 )
 
 // errLeaseLost says that another replica polls the execution now.
@@ -143,7 +141,6 @@ var errLeaseLost = errors.New("lease lost to another replica")
 type record struct {
 	Registration
 	registeredAt time.Time
-	lastEvent    string
 	done         bool
 	posted       map[string]bool
 	askTS        map[string]string // step -> ts of its approval prompt
@@ -216,7 +213,6 @@ func (s store) load(ctx context.Context, id string) (*record, error) {
 			RequestID: f[fieldRequestID], Headline: f[fieldHeadline],
 		},
 		registeredAt: time.UnixMilli(ms),
-		lastEvent:    f[fieldLastEvent],
 		done:         f[fieldDone] == "1",
 		posted:       map[string]bool{},
 		askTS:        map[string]string{},

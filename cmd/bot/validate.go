@@ -41,8 +41,12 @@ func (c *config) validate() error {
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		return fmt.Errorf("LISTEN_ADDR: %q is not host:port", c.ListenAddr)
 	}
-	if _, err := redisClient(string(c.RedisURL)); c.RedisURL != "" && err != nil {
-		return fmt.Errorf("REDIS_URL: %v", err)
+	if c.RedisURL != "" {
+		rdb, err := redisClient(string(c.RedisURL))
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %v", err)
+		}
+		_ = rdb.Close() // parsed only; newMain connects
 	}
 	for name, arn := range c.PlanAliases {
 		if !slash.ValidPlanName(name) {
