@@ -3,11 +3,16 @@ package session_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakearc"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/redistest"
+	"github.com/regionswitch-bot/regionswitch-bot/plancache"
 	"github.com/regionswitch-bot/regionswitch-bot/session"
 )
 
@@ -265,27 +270,34 @@ func TestCacheNeverRevivesADeletedPlan(t *testing.T) {
 	}
 }
 
-// brokenCache fails every call, and counts the writes.
-type brokenCache struct{ puts int }
+// scriptCounter counts the scripts (plancache writes) a client sends.
+type scriptCounter struct{ n atomic.Int64 }
 
-var errCacheDown = errors.New("redis: connection refused")
-
-func (c *brokenCache) Get(context.Context, string) (session.Plan, bool, error) {
-	return session.Plan{}, false, errCacheDown
+func (c *scriptCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *scriptCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }
-func (c *brokenCache) FindByName(context.Context, string) (session.Plan, bool, error) {
-	return session.Plan{}, false, errCacheDown
-}
-func (c *brokenCache) Put(context.Context, session.Plan) error { c.puts++; return errCacheDown }
-func (c *brokenCache) All(context.Context) ([]session.Plan, error) {
-	return nil, errCacheDown
+func (c *scriptCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if name := cmd.Name(); name == "evalsha" || name == "eval" {
+			c.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
 }
 
 func TestCacheErrorsNeverFailAResolution(t *testing.T) {
 	ctx := context.Background()
 	fake := newFake(t)
 	fake.SetRegionDown(east, true) // so that the cache is asked for the other Region too
-	cache := &brokenCache{}
+	// The real plan cache, on a Redis that has gone away.
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	writes := &scriptCounter{}
+	rdb.AddHook(writes)
+	srv.Stop(t)
+	cache := plancache.New(rdb, plancache.Options{})
 	s := setup{defaultRegion: west, opts: session.Options{Cache: cache}}.start(t, fake)
 	for _, tc := range []struct {
 		name    string
@@ -304,13 +316,13 @@ func TestCacheErrorsNeverFailAResolution(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := cache.puts
+			before := writes.n.Load()
 			p, err := tc.resolve()
 			if err != nil || p.ARN != planARN || p.AnsweredBy != west {
 				t.Errorf("got %+v, %v; want the plan from us-west-2", p, err)
 			}
-			if cache.puts == before {
-				t.Error("the cache was not written to")
+			if writes.n.Load() == before {
+				t.Error("no write to the cache was attempted")
 			}
 		})
 	}

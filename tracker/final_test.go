@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regionswitch-bot/regionswitch-bot/internal/fakearc"
 	"github.com/regionswitch-bot/regionswitch-bot/tracker"
 )
 
@@ -59,8 +60,14 @@ func TestFinalStatePostsSummaryAndStops(t *testing.T) {
 			polled := len(execCalls(e.arc.CallsTo("GetPlanExecution"), reg.ExecutionID))
 			other := e.execution("exec-sentinel", west, time.Now())
 			e.track(tr, other)
-			waitUntil(t, "the second execution to be polled 5 times", func() bool {
-				return len(execCalls(e.arc.CallsTo("GetPlanExecution"), other.ExecutionID)) >= 5
+			e.arc.WaitFor(t, waitTime, "the second execution to be polled 5 times", func(calls []fakearc.Call) bool {
+				n := 0
+				for _, c := range execCalls(calls, other.ExecutionID) {
+					if c.Operation == "GetPlanExecution" {
+						n++
+					}
+				}
+				return n >= 5
 			})
 			if got := len(execCalls(e.arc.CallsTo("GetPlanExecution"), reg.ExecutionID)); got != polled {
 				t.Errorf("GetPlanExecution calls after the end: got %d more, want none", got-polled)

@@ -181,19 +181,7 @@ func (s *Server) Calls() []Call {
 
 // CallsTo returns the calls of operation op received so far, in order.
 func (s *Server) CallsTo(op string) []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.callsToLocked(op)
-}
-
-func (s *Server) callsToLocked(op string) []Call {
-	var out []Call
-	for _, c := range s.calls {
-		if op == "" || c.Operation == op {
-			out = append(out, c)
-		}
-	}
-	return out
+	return filterOp(s.Calls(), op)
 }
 
 // WaitForCalls blocks until at least n calls of op (of any operation if op is
@@ -202,21 +190,46 @@ func (s *Server) callsToLocked(op string) []Call {
 // On timeout it fails tb with tb.Fatalf, so call it from the test goroutine.
 func (s *Server) WaitForCalls(tb testing.TB, op string, n int, timeout time.Duration) []Call {
 	tb.Helper()
+	all := s.WaitFor(tb, timeout, fmt.Sprintf("%d calls to %q", n, op), func(calls []Call) bool {
+		return len(filterOp(calls, op)) >= n
+	})
+	return filterOp(all, op)
+}
+
+// WaitFor waits until cond holds for the calls recorded so far, re-checking
+// whenever a call arrives (never by sleeping), and returns them. On timeout
+// it fails tb, naming what it waited for.
+func (s *Server) WaitFor(tb testing.TB, timeout time.Duration, what string, cond func(calls []Call) bool) []Call {
+	tb.Helper()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		s.mu.Lock()
-		calls := s.callsToLocked(op)
+		calls := append([]Call(nil), s.calls...)
 		changed := s.changed
 		s.mu.Unlock()
-		if len(calls) >= n {
+		if cond(calls) {
 			return calls
 		}
 		select {
 		case <-changed:
 		case <-timer.C:
-			tb.Fatalf("fakearc: waited %v for %d calls to %q, got %d", timeout, n, op, len(calls))
+			tb.Fatalf("fakearc: waited %v for %s; %d calls recorded", timeout, what, len(calls))
 			return calls
 		}
 	}
+}
+
+// filterOp keeps the calls of op ("" keeps all).
+func filterOp(calls []Call, op string) []Call {
+	if op == "" {
+		return calls
+	}
+	var out []Call
+	for _, c := range calls {
+		if c.Operation == op {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -10,17 +10,6 @@ import (
 
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func TestNowDoesNotMoveOnItsOwn(t *testing.T) {
-	c := fakeclock.New(t0)
-	if got := c.Now(); !got.Equal(t0) {
-		t.Fatalf("Now() = %v, want %v", got, t0)
-	}
-	time.Sleep(time.Millisecond)
-	if got := c.Now(); !got.Equal(t0) {
-		t.Fatalf("Now() after a real sleep = %v, want %v", got, t0)
-	}
-}
-
 func TestNewKeepsTheLocationAndMonotonicReading(t *testing.T) {
 	start := time.Now()
 	c := fakeclock.New(start)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"testing"
 	"time"
 )
 
@@ -53,4 +54,15 @@ func pollReady(exited <-chan struct{}, check func() error) error {
 		}
 		time.Sleep(10 * time.Millisecond) // readiness poll, not synchronisation
 	}
+}
+
+// redisBin finds redis-server, or fails tb with how to install it.
+func redisBin(tb testing.TB) (string, bool) {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatal("redis-server not found: apt-get install -y redis-server")
+		return "", false
+	}
+	return bin, true
 }

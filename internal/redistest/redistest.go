@@ -62,9 +62,8 @@ func Start(tb testing.TB) *Server {
 // is true.
 func start(tb testing.TB, cluster bool) *Server {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		tb.Fatal("redis-server not found: apt-get install -y redis-server")
+	bin, ok := redisBin(tb)
+	if !ok {
 		return nil
 	}
 	dir := tb.TempDir()

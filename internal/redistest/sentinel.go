@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -34,9 +33,8 @@ type Sentinel struct {
 func StartSentinel(tb testing.TB) *Sentinel {
 	tb.Helper()
 	master := Start(tb)
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		tb.Fatal("redis-server not found: apt-get install -y redis-server")
+	bin, ok := redisBin(tb)
+	if !ok {
 		return nil
 	}
 	dir := tb.TempDir()

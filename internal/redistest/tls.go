@@ -31,7 +31,6 @@ type TLSServer struct {
 	port   int
 	caFile string
 	roots  *x509.CertPool
-	proc   *process
 }
 
 // StartTLS makes a CA and a server certificate for 127.0.0.1 (ECDSA P-256),
@@ -43,9 +42,8 @@ type TLSServer struct {
 // without TLS, and fails it when redis-server is missing or does not come up.
 func StartTLS(tb testing.TB) *TLSServer {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		tb.Fatal("redis-server not found: apt-get install -y redis-server")
+	bin, ok := redisBin(tb)
+	if !ok {
 		return nil
 	}
 	if reason := tlsUnsupported(bin); reason != "" {
@@ -78,14 +76,13 @@ func StartTLS(tb testing.TB) *TLSServer {
 			"--daemonize", "no",
 			"--logfile", "",
 		}
-		s.proc, err = spawn(bin, args, func(exited <-chan struct{}) error {
+		proc, err := spawn(bin, args, func(exited <-chan struct{}) error {
 			return pollReady(exited, func() error { return pingTLS(s.Addr(), s.TLSConfig()) })
 		})
 		if err != nil {
 			lastErr = err
 			continue
 		}
-		proc := s.proc
 		tb.Cleanup(func() { stopProcess(proc) })
 		return s
 	}
