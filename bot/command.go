@@ -150,22 +150,14 @@ func (b *Bot) post(ctx context.Context, log *slog.Logger, to asker, r *approvals
 	}
 	log.Info("request posted for approval")
 	b.tell(ctx, log, to, fmt.Sprintf(":white_check_mark: Request `%s` is posted for approval: %s. It needs %d approval(s) from someone other than you and expires %s.",
-		id, what(r), r.ApprovalsRequired, r.ExpiresAt.UTC().Format("15:04 UTC")))
+		id, render.What(r), r.ApprovalsRequired, r.ExpiresAt.UTC().Format("15:04 UTC")))
 	if r.BreakGlassReason != "" {
 		b.notify(ctx, r, fmt.Sprintf(":rotating_light: *BREAK-GLASS* request `%s` by %s: *%s* %s `%s` (%s), which they may approve alone. Reason: %s. Approvers: %s %s",
 			id, render.Mention(r.RequesterID), render.Escape(r.PlanName), r.Action, r.TargetRegion, r.Mode, render.Escape(r.BreakGlassReason), b.approverMentions(), render.MessageLink(to.channel, ts)))
 		return
 	}
 	b.notify(ctx, r, fmt.Sprintf(":rotating_light: %s requests Region switch %s in <#%s>: request `%s` %s",
-		render.Mention(r.RequesterID), what(r), r.ChannelID, id, render.MessageLink(to.channel, ts)))
-}
-
-// what says in a few words what a request asks for.
-func what(r *approvals.Request) string {
-	if r.IsControl() {
-		return fmt.Sprintf("*%s* execution `%s` of *%s*", r.Operation, r.TargetExecutionID, render.Escape(r.PlanName))
-	}
-	return fmt.Sprintf("*%s* %s `%s` (%s)", render.Escape(r.PlanName), r.Action, r.TargetRegion, r.Mode)
+		render.Mention(r.RequesterID), render.What(r), r.ChannelID, id, render.MessageLink(to.channel, ts)))
 }
 
 // approvalsFor is the number of approvals a request in mode needs.

@@ -27,9 +27,10 @@ func (b *Bot) locate(ctx context.Context, execID string) (session.Execution, ses
 			if err != nil {
 				return session.Execution{}, session.Plan{}, err
 			}
+			// The bot started it: its request knows the plan's name.
 			p := session.Plan{ARN: reg.PlanARN, Regions: []string{reg.Region, reg.OtherRegion}}
-			if known, perr := b.arc.GetPlanAnywhere(ctx, reg.PlanARN, reg.Region); perr == nil {
-				p = known
+			if r, rerr := b.store.Get(ctx, reg.RequestID); rerr == nil {
+				p.Name, p.Version = r.PlanName, r.PlanVersion
 			}
 			return e, p, nil
 		}

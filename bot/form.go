@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -57,8 +56,6 @@ type formMeta struct {
 	Regions  []string `json:"regions,omitempty"`
 }
 
-var formChannelPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{2,20}$`)
-
 func (m formMeta) encode() string {
 	b, err := json.Marshal(m)
 	if err != nil || len(b) > maxFormMetadata {
@@ -72,7 +69,7 @@ func (m formMeta) encode() string {
 // plausible channel; a response_url that is not an http(s) URL and Regions
 // that are not two Region codes are dropped.
 func decodeFormMeta(s string) (m formMeta, ok bool) {
-	if len(s) > maxFormMetadata || json.Unmarshal([]byte(s), &m) != nil || !formChannelPattern.MatchString(m.Channel) {
+	if len(s) > maxFormMetadata || json.Unmarshal([]byte(s), &m) != nil || !slash.ValidSlackID(m.Channel) {
 		return formMeta{}, false
 	}
 	if u, err := url.Parse(m.ResponseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
@@ -181,7 +178,7 @@ func (b *Bot) readForm(id string, cb slack.InteractionCallback) (slash.Execute, 
 	case region == "":
 		problems[render.FormBlockRegion] = "Enter the Region to " + formActionWord(action) + ", such as us-west-2."
 	case !slash.ValidRegionCode(region):
-		msg := fmt.Sprintf("%q is not an AWS Region code (like us-west-2).", clipFormValue(region, 40))
+		msg := fmt.Sprintf("%q is not an AWS Region code (like us-west-2).", render.Truncate(region, 40))
 		if s := slash.Suggest(region, meta.Regions); known && s != "" {
 			msg += " Did you mean " + s + "?"
 		}
@@ -263,7 +260,7 @@ func formComment(raw string) (string, string) {
 			return "", "The comment is not valid text; retype it."
 		case unicode.IsControl(r):
 			return "", fmt.Sprintf("The comment contains an invisible control character (%U); retype it.", r)
-		case r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069':
+		case slash.IsBidiControl(r):
 			return "", fmt.Sprintf("The comment contains an invisible text-direction character (%U); retype it instead of pasting it.", r)
 		}
 	}
@@ -326,7 +323,7 @@ func (b *Bot) planChoices(ctx context.Context, query string) []render.PlanChoice
 	sort.Strings(names)
 	for _, name := range names {
 		arn := b.cfg.Aliases[name]
-		c := render.PlanChoice{Value: name, Alias: name, Name: planNameFromARN(arn)}
+		c := render.PlanChoice{Value: name, Alias: name, Name: slash.PlanNameOf(arn)}
 		if p, ok := byARN[arn]; ok {
 			c.Name, c.Regions = p.Name, p.Regions
 		}
@@ -343,17 +340,6 @@ func (b *Bot) planChoices(ctx context.Context, query string) []render.PlanChoice
 		}
 	}
 	return out
-}
-
-// planNameFromARN returns the name in a plan ARN
-// (arn:aws:arc-region-switch::123456789012:plan/NAME:abc123), or "".
-func planNameFromARN(arn string) string {
-	if !slash.ValidPlanARN(arn) {
-		return ""
-	}
-	_, rest, _ := strings.Cut(arn, ":plan/")
-	name, _, _ := strings.Cut(rest, ":")
-	return name
 }
 
 // formAction handles block_actions inside the form: choosing a plan
@@ -397,7 +383,7 @@ func (b *Bot) planForm(ctx context.Context, log *slog.Logger, meta formMeta, val
 	if a, ok := b.cfg.Aliases[value]; ok {
 		arn, alias = a, value
 	}
-	choice := render.PlanChoice{Value: value, Alias: alias, Name: planNameFromARN(arn)}
+	choice := render.PlanChoice{Value: value, Alias: alias, Name: slash.PlanNameOf(arn)}
 	meta.Plan, meta.PlanName, meta.Regions = "", "", nil
 	region := b.arc.DefaultRegion()
 	lctx, cancel := context.WithTimeout(ctx, formLookupTimeout)
@@ -415,12 +401,4 @@ func (b *Bot) planForm(ctx context.Context, log *slog.Logger, meta formMeta, val
 	code, _ := session.Describe(err)
 	note := "I could not read this plan's Regions from ARC (" + code + ")"
 	return render.Form{Metadata: meta.encode(), Plan: &choice, RegionNote: note + ". Type the Region code, such as us-west-2; it is checked against the plan before anything is posted."}
-}
-
-// clipFormValue cuts s to n characters for an error message.
-func clipFormValue(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

@@ -72,7 +72,7 @@ func (b *Bot) audit(ctx context.Context, log *slog.Logger, to asker, c slash.Aud
 			sb.WriteString(" :rotating_light: break-glass")
 		}
 		if e.Reason != "" {
-			sb.WriteString(" — " + render.Escape(truncateRunes(e.Reason, 120)))
+			sb.WriteString(" — " + render.Escape(render.Truncate(e.Reason, 120)))
 		}
 	}
 	b.tell(ctx, log, to, sb.String())
@@ -110,14 +110,6 @@ func (b *Bot) plans(ctx context.Context, log *slog.Logger, to asker) {
 		}
 	}
 	b.tell(ctx, log, to, sb.String())
-}
-
-func truncateRunes(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n {
-		return s
-	}
-	return string(rs[:n-1]) + "…"
 }
 
 // answeredBy says where plan data came from, with its age when cached.

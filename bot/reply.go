@@ -16,6 +16,11 @@ type Reply struct {
 	Text string
 }
 
+// Body is the reply as Slack takes it in an ack: an ephemeral message.
+func (r Reply) Body() map[string]string {
+	return map[string]string{"response_type": slack.ResponseTypeEphemeral, "text": r.Text}
+}
+
 // asker identifies who to answer privately: the user, in a channel, through
 // a response_url when Slack gave one.
 type asker struct {

@@ -60,6 +60,15 @@ func Approval(r *approvals.Request) Message {
 	return Message{Text: headline, Blocks: blocks}
 }
 
+// What says in a few words what r asks for, in mrkdwn: the plan, action,
+// Region and mode, or the operator action and the execution it is for.
+func What(r *approvals.Request) string {
+	if r.IsControl() {
+		return fmt.Sprintf("*%s* execution `%s` of *%s* (%s, in %s)", r.Operation, r.TargetExecutionID, Escape(planName(r)), r.Action, r.TargetRegion)
+	}
+	return fmt.Sprintf("*%s* %s `%s` (%s)", Escape(planName(r)), r.Action, r.TargetRegion, r.Mode)
+}
+
 func headerText(r *approvals.Request) string {
 	verb := "Region switch"
 	if r.IsControl() {
@@ -93,9 +102,8 @@ func headerText(r *approvals.Request) string {
 // headline is the one line that says where the request stands, used as the
 // message's fallback text too.
 func headline(r *approvals.Request) string {
-	what := fmt.Sprintf("*%s* %s `%s` (%s)", Escape(planName(r)), r.Action, r.TargetRegion, r.Mode)
+	what := What(r)
 	if r.IsControl() {
-		what = fmt.Sprintf("*%s* execution `%s` of *%s* (%s, in %s)", r.Operation, r.TargetExecutionID, Escape(planName(r)), r.Action, r.TargetRegion)
 		if r.Status == approvals.StatusExecuted {
 			return fmt.Sprintf(":white_check_mark: Approved by %s: %s. Done: %s.", mentions(r.Approvers), what, pastTense(r.Operation))
 		}

@@ -3,7 +3,6 @@ package render
 import (
 	"encoding/json"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -77,7 +76,7 @@ func (c PlanChoice) Label() string {
 	if len(c.Regions) > 0 {
 		s += " (" + strings.Join(c.Regions, ", ") + ")"
 	}
-	return clipFormText(s, maxOptionText)
+	return Truncate(s, maxOptionText)
 }
 
 // Option is c as a select option.
@@ -153,7 +152,7 @@ func ExecuteForm(f Form) slack.ModalViewRequest {
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      FormCallbackID,
-		Title:           formText(clipFormText("Region switch", maxTitle)),
+		Title:           formText(Truncate("Region switch", maxTitle)),
 		Submit:          formText("Request approval"),
 		Close:           formText("Cancel"),
 		Blocks:          slack.Blocks{BlockSet: blocks},
@@ -169,14 +168,14 @@ func regionBlock(f Form) *slack.InputBlock {
 		}
 		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, formText("Choose a Region"), FormActionRegionOf, opts...)
 		return slack.NewInputBlock(FormBlockRegion, formText("Region"),
-			formText(clipFormText("The Region to activate or deactivate: one of plan "+planTitle(*f.Plan)+"'s two Regions.", 150)), sel)
+			formText(Truncate("The Region to activate or deactivate: one of plan "+planTitle(*f.Plan)+"'s two Regions.", 150)), sel)
 	}
 	hint := "The Region to activate or deactivate, such as us-west-2. Choose the plan first to pick from its Regions."
 	if f.RegionNote != "" {
 		hint = f.RegionNote
 	}
 	in := slack.NewPlainTextInputBlockElement(formText("us-west-2"), FormActionRegion).WithMaxLength(32)
-	return slack.NewInputBlock(FormBlockRegion, formText("Region"), formText(clipFormText(hint, 150)), in)
+	return slack.NewInputBlock(FormBlockRegion, formText("Region"), formText(Truncate(hint, 150)), in)
 }
 
 func modeBlock() *slack.InputBlock {
@@ -207,13 +206,4 @@ func planTitle(c PlanChoice) string {
 
 func formText(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
-}
-
-// clipText cuts s to at most n characters, with an ellipsis when cut.
-func clipFormText(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -104,15 +105,24 @@ func ContextLine(text string) *slack.ContextBlock {
 // entity such as &amp;, marking the cut. Slack refuses a section over 3000
 // characters, and escaping can make text up to five times longer.
 func clip(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n {
+	cut := Truncate(s, n)
+	if cut == s {
 		return s
 	}
-	cut := string(rs[:n-1])
+	cut = strings.TrimSuffix(cut, "…")
 	if i := strings.LastIndexByte(cut, '&'); i >= 0 && !strings.Contains(cut[i:], ";") {
 		cut = cut[:i]
 	}
 	return cut + "…"
+}
+
+// Truncate shortens s to at most n runes, the last of them "…" when it
+// cuts. Slack limits most texts by characters.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // MessageLink links to a channel message (Slack redirects it to the

@@ -89,7 +89,7 @@ func clip(s string, n int) string {
 		switch {
 		case r == '`':
 			r = '\''
-		case r == utf8.RuneError, unicode.IsControl(r), isBidiControl(r), r == '\u2028', r == '\u2029':
+		case r == utf8.RuneError, unicode.IsControl(r), IsBidiControl(r), r == '\u2028', r == '\u2029':
 			r = '\uFFFD'
 		}
 		b.WriteRune(r)

@@ -152,7 +152,7 @@ func freeText(what, flag, raw string) (string, *UsageError) {
 			return "", usageError("execute", fmt.Sprintf("the %s contains a line break or control character (%s)", what, runeName(r)),
 				"write it on one line, with plain spaces")
 		}
-		if isBidiControl(r) {
+		if IsBidiControl(r) {
 			return "", usageError("execute", fmt.Sprintf("the %s contains an invisible text-direction character (%U)", what, r),
 				"retype it instead of pasting it")
 		}
@@ -176,9 +176,9 @@ func runeName(r rune) string {
 	return fmt.Sprintf("%U", r)
 }
 
-// isBidiControl reports whether r is one of the explicit bidirectional
+// IsBidiControl reports whether r is one of the explicit bidirectional
 // formatting characters that can make text read differently from what it
 // is ("Trojan Source").
-func isBidiControl(r rune) bool {
+func IsBidiControl(r rune) bool {
 	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
 }

@@ -135,7 +135,7 @@ func checkExecute(t *testing.T, text string, c Execute) {
 			t.Fatalf("Parse(%q): got %s %q", text, what, s)
 		}
 		for _, r := range s {
-			if unicode.IsControl(r) || isBidiControl(r) {
+			if unicode.IsControl(r) || IsBidiControl(r) {
 				t.Fatalf("Parse(%q): got %s %q with control character %U", text, what, s, r)
 			}
 		}

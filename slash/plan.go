@@ -25,8 +25,8 @@ func ValidPlanName(s string) bool { return planName.MatchString(s) }
 // ValidPlanName and the suffix is 6 letters or digits.
 func ValidPlanARN(s string) bool { return len(s) <= 128 && planARN.MatchString(s) }
 
-// planNameOf returns the name part of a plan ARN, or "" if arn is not one.
-func planNameOf(arn string) string {
+// PlanNameOf returns the name part of a plan ARN, or "" if arn is not one.
+func PlanNameOf(arn string) string {
 	if len(arn) > 128 {
 		return ""
 	}
@@ -35,6 +35,13 @@ func planNameOf(arn string) string {
 	}
 	return ""
 }
+
+// slackID is the shape of Slack user, user group and channel IDs.
+var slackID = regexp.MustCompile(`^[A-Z][A-Z0-9]{2,20}$`)
+
+// ValidSlackID reports whether s looks like a Slack ID: a user (U…, W…),
+// user group (S…) or channel (C…, G…, D…).
+func ValidSlackID(s string) bool { return slackID.MatchString(s) }
 
 // alias looks tok up in the aliases: an exact match first, then a match
 // ignoring case, which must be unique.
@@ -76,14 +83,14 @@ func (p Parser) aliasNames() []string {
 func (p Parser) resolvePlan(cmd string, t token) (PlanRef, *UsageError) {
 	raw := t.text
 	if ValidPlanARN(raw) {
-		return PlanRef{Raw: raw, Kind: PlanByARN, ARN: raw, Name: planNameOf(raw)}, nil
+		return PlanRef{Raw: raw, Kind: PlanByARN, ARN: raw, Name: PlanNameOf(raw)}, nil
 	}
 	arn, found, err := p.alias(cmd, raw)
 	if err != nil {
 		return PlanRef{}, err
 	}
 	if found {
-		return PlanRef{Raw: raw, Kind: PlanByAlias, ARN: arn, Name: planNameOf(arn)}, nil
+		return PlanRef{Raw: raw, Kind: PlanByAlias, ARN: arn, Name: PlanNameOf(arn)}, nil
 	}
 	if ValidPlanName(raw) {
 		return PlanRef{Raw: raw, Kind: PlanByName, Name: raw}, nil

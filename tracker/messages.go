@@ -225,11 +225,11 @@ func askMessage(rec *record, step string) render.Message {
 	approve := slack.NewButtonBlockElement(ActionStepApprove, value, plain("Approve"))
 	approve.Style = slack.StylePrimary
 	approve.Confirm = slack.NewConfirmationBlockObject(plain("Approve this step?"),
-		plain(fmt.Sprintf("ARC continues the execution past step %s.", short(step))), plain("Approve"), plain("Cancel"))
+		plain(fmt.Sprintf("ARC continues the execution past step %s.", render.Truncate(step, 200))), plain("Approve"), plain("Cancel"))
 	decline := slack.NewButtonBlockElement(ActionStepDecline, value, plain("Decline"))
 	decline.Style = slack.StyleDanger
 	decline.Confirm = slack.NewConfirmationBlockObject(plain("Decline this step?"),
-		plain(fmt.Sprintf("ARC does not continue past step %s.", short(step))), plain("Decline"), plain("Cancel"))
+		plain(fmt.Sprintf("ARC does not continue past step %s.", render.Truncate(step, 200))), plain("Decline"), plain("Cancel"))
 	return render.Message{Text: text, Blocks: []slack.Block{
 		render.Section(text),
 		slack.NewActionBlock(BlockStepDecision, approve, decline),
@@ -320,15 +320,6 @@ func formatElapsed(d time.Duration) string {
 	default:
 		return "under a minute"
 	}
-}
-
-// short cuts s for a confirm dialog, whose text Slack limits to 300
-// characters.
-func short(s string) string {
-	if r := []rune(s); len(r) > 200 {
-		return string(r[:200]) + "…"
-	}
-	return s
 }
 
 func plain(text string) *slack.TextBlockObject {

@@ -127,7 +127,7 @@ func (s *server) commands(w http.ResponseWriter, r *http.Request) {
 	}
 	reply := s.bot.Command(r.Context(), cmd)
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{"response_type": slack.ResponseTypeEphemeral, "text": reply.Text})
+	_ = json.NewEncoder(w).Encode(reply.Body())
 	s.opts.Observe("command", "ok", time.Since(start))
 }
 

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/regionswitch-bot/regionswitch-bot/slash"
 )
 
 // config is the bot's whole configuration, read once from the environment by
@@ -59,8 +60,6 @@ func redacted(s string) string {
 // channels C…/G…/D…). Blank entries are dropped.
 type slackIDs []string
 
-var slackIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{2,20}$`)
-
 // Decode implements envconfig.Decoder.
 func (ids *slackIDs) Decode(v string) error {
 	var out []string
@@ -69,7 +68,7 @@ func (ids *slackIDs) Decode(v string) error {
 		if f == "" {
 			continue
 		}
-		if !slackIDPattern.MatchString(f) {
+		if !slash.ValidSlackID(f) {
 			return fmt.Errorf("%q is not a Slack ID (like U024BE7LH, S0614TZR7 or C0123ABCD)", f)
 		}
 		out = append(out, f)

@@ -9,13 +9,8 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/regionswitch-bot/regionswitch-bot/bot"
+	"github.com/regionswitch-bot/regionswitch-bot/web"
 )
-
-// socketBot is what Socket Mode hands envelopes to; *bot.Bot satisfies it.
-type socketBot interface {
-	Command(ctx context.Context, cmd slack.SlashCommand) bot.Reply
-	Interaction(ctx context.Context, cb slack.InteractionCallback) any
-}
 
 // socketMode serves the bot over Slack's Socket Mode: the bot opens a
 // WebSocket with the app-level token (apps.connections.open), so it needs
@@ -29,7 +24,7 @@ type socketBot interface {
 // of them.
 type socketMode struct {
 	client *socketmode.Client
-	bot    socketBot
+	bot    web.Bot
 	log    *slog.Logger
 	// inflight counts the envelopes being handled, so that run returns
 	// only after their acks are queued.
@@ -99,7 +94,7 @@ func (s *socketMode) handle(ctx context.Context, ev socketmode.Event) {
 			return
 		}
 		reply := s.bot.Command(ctx, cmd)
-		s.ack(ev, map[string]string{"response_type": slack.ResponseTypeEphemeral, "text": reply.Text})
+		s.ack(ev, reply.Body())
 	case socketmode.EventTypeInteractive:
 		cb, ok := ev.Data.(slack.InteractionCallback)
 		if !ok {
