@@ -56,6 +56,9 @@ type Access interface {
 	CanRequest(ctx context.Context, user string) (bool, error)
 	CanApprove(ctx context.Context, user string) (bool, error)
 	CanBreakGlass(user string) bool
+	// Approvers lists who may approve (user IDs, user group IDs), for the
+	// break-glass notice.
+	Approvers() (users, groups []string)
 }
 
 // Store is the approvals state in Redis; *approvals.Store satisfies it.
@@ -104,9 +107,6 @@ type Config struct {
 	// request may stay approved or executing before it counts as left
 	// behind (default 2m: longer than any StartPlanExecution call).
 	ReconcileInterval, ReconcileGrace time.Duration
-	// Approvers are mentioned in the incident channels on a break-glass
-	// request: Slack user IDs and user group IDs.
-	ApproverUsers, ApproverGroups []string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }

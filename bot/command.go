@@ -188,10 +188,11 @@ func (b *Bot) evaluate(ctx context.Context, log *slog.Logger, plan session.Plan,
 // approverMentions names everyone who may approve, for break-glass notices.
 func (b *Bot) approverMentions() string {
 	var out []string
-	for _, u := range b.cfg.ApproverUsers {
+	users, groups := b.access.Approvers()
+	for _, u := range users {
 		out = append(out, render.Mention(u))
 	}
-	for _, g := range b.cfg.ApproverGroups {
+	for _, g := range groups {
 		out = append(out, "<!subteam^"+g+">")
 	}
 	if len(out) == 0 {

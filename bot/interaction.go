@@ -51,10 +51,7 @@ func (b *Bot) blockActions(ctx context.Context, cb slack.InteractionCallback) {
 		}
 		id, actionID := a.Value, a.ActionID
 		log := b.log.With("request_id", id, "user", cb.User.ID, "action", actionID)
-		to := asker{user: cb.User.ID, channel: cb.Channel.ID}
-		if to.channel == "" {
-			to.channel = cb.Container.ChannelID
-		}
+		to := clicker(cb)
 		at := messageRef{channel: cb.Container.ChannelID, ts: cb.Container.MessageTs}
 		if at.channel == "" {
 			at.channel = to.channel
@@ -72,6 +69,16 @@ func (b *Bot) blockActions(ctx context.Context, cb slack.InteractionCallback) {
 			}
 		})
 	}
+}
+
+// clicker is who clicked, and in which channel (the message's, when the
+// payload names no channel).
+func clicker(cb slack.InteractionCallback) asker {
+	to := asker{user: cb.User.ID, channel: cb.Channel.ID}
+	if to.channel == "" {
+		to.channel = cb.Container.ChannelID
+	}
+	return to
 }
 
 // tellClicker answers a click privately: chat.postEphemeral in the channel
@@ -218,7 +225,7 @@ func (b *Bot) stepDecision(cb slack.InteractionCallback, a *slack.BlockAction) {
 	execID, step, perr := tracker.ParseStepValue(a.Value)
 	approve := a.ActionID == tracker.ActionStepApprove
 	log := b.log.With("execution_id", execID, "step", step, "user", cb.User.ID, "approve", approve)
-	to := asker{user: cb.User.ID, channel: cb.Channel.ID}
+	to := clicker(cb)
 	b.decide("step", log, func(ctx context.Context) {
 		if perr != nil || b.track == nil {
 			b.tellClicker(ctx, log, to, cb.ResponseURL, ":warning: That button does not belong to an execution I follow. Nothing changed.")

@@ -124,8 +124,6 @@ func newMain(ctx context.Context, cfg *config, log *slog.Logger, deps mainDeps) 
 		DryRun:                      cfg.DryRun,
 		SweepInterval:               deps.SweepInterval,
 		ReconcileInterval:           deps.ReconcileInterval,
-		ApproverUsers:               cfg.ApproverUserIDs,
-		ApproverGroups:              cfg.ApproverGroupIDs,
 		Now:                         deps.Now,
 	}, bot.Deps{Slack: api, ARC: sess, Store: store, Access: checker, Tracker: m.tracker, Metrics: met, Logger: log})
 
