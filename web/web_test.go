@@ -25,6 +25,7 @@ import (
 
 	"github.com/regionswitch-bot/regionswitch-bot/bot"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeslack"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/syncbuf"
 	"github.com/regionswitch-bot/regionswitch-bot/web"
 )
 
@@ -101,30 +102,12 @@ func (o *observer) all() []observation {
 	return slices.Clone(o.obs)
 }
 
-// lockedBuffer is a goroutine-safe log sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // harness is a web.Handler with a recording bot, observer and log.
 type harness struct {
 	t       *testing.T
 	bot     *fakeBot
 	obs     *observer
-	logs    *lockedBuffer
+	logs    *syncbuf.Buffer
 	handler http.Handler
 }
 
@@ -134,7 +117,7 @@ type harness struct {
 func newHarness(t *testing.T, b *fakeBot, edit func(*web.Options)) *harness {
 	t.Helper()
 	b.t = t
-	h := &harness{t: t, bot: b, obs: &observer{}, logs: &lockedBuffer{}}
+	h := &harness{t: t, bot: b, obs: &observer{}, logs: &syncbuf.Buffer{}}
 	opts := web.Options{
 		SigningSecret: secret,
 		MaxBody:       testMaxBody,

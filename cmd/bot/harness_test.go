@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeclock"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeslack"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/redistest"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/syncbuf"
 )
 
 const (
@@ -28,20 +28,6 @@ const (
 	waitFor       = 10 * time.Second
 )
 
-// syncBuffer collects logs from the bot's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
-
 // harness is one bot wired to a real redis-server, a fake Slack Web API and
 // a fake ARC endpoint, all on loopback.
 type harness struct {
@@ -50,7 +36,7 @@ type harness struct {
 	slack *fakeslack.Server
 	arc   *fakearc.Server
 	clock *fakeclock.Clock // injectable clock for expiry
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 	url   string
 	stop  func()
 	// grace is the bots' shutdown grace period (0: the default).
@@ -66,7 +52,7 @@ func newHarness(t *testing.T, extra map[string]string) *harness {
 	t.Helper()
 	h := &harness{
 		t: t, redis: redistest.Start(t), slack: fakeslack.New(t), arc: fakearc.New(t),
-		clock: fakeclock.New(time.Now()), logs: &syncBuffer{},
+		clock: fakeclock.New(time.Now()), logs: &syncbuf.Buffer{},
 	}
 	h.arc.AddPlan(fakearc.Plan{
 		ARN: testPlanARN, Name: "checkout-prod", Owner: "123456789012", Version: "v3",
@@ -343,15 +329,28 @@ func (h *harness) redisKeys() int64 {
 // client's connection pool reconnects within about a second.
 func (h *harness) waitReady() {
 	h.t.Helper()
+	if got := pollReadyz(h.url, http.StatusOK, 20*time.Millisecond, nil); got != http.StatusOK {
+		h.t.Fatalf("/readyz = %d %s after Redis came back, want 200", got, waitFor)
+	}
+}
+
+// pollReadyz asks base's /readyz every interval until it answers want,
+// gone reports that the process serving it has exited, or waitFor passes
+// (polling an external readiness probe). It returns the last status, 0 for
+// no answer.
+func pollReadyz(base string, want int, every time.Duration, gone func() bool) int {
+	client := &http.Client{Timeout: 5 * time.Second}
 	deadline := time.Now().Add(waitFor)
+	got := 0
 	for {
-		status, _ := h.do(mustGet(h.t, h.url+"/readyz"))
-		if status == http.StatusOK {
-			return
+		if resp, err := client.Get(base + "/readyz"); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			got = resp.StatusCode
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("/readyz = %d %s after Redis came back, want 200", status, waitFor)
+		if got == want || (gone != nil && gone()) || time.Now().After(deadline) {
+			return got
 		}
-		time.Sleep(20 * time.Millisecond) // polling an external readiness probe
+		time.Sleep(every)
 	}
 }

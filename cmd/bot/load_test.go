@@ -12,6 +12,7 @@ import (
 
 	"github.com/regionswitch-bot/regionswitch-bot/approvals"
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeslack"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/syncbuf"
 )
 
 const (
@@ -29,10 +30,10 @@ func TestLoad(t *testing.T) {
 	requireBench(t)
 	h := newHarness(t, map[string]string{"NOTIFY_CHANNEL_IDS": ""})
 	h.stop()
-	var logs [2]*syncBuffer
+	var logs [2]*syncbuf.Buffer
 	var replicas [2]*replica
 	for i := range replicas {
-		logs[i] = &syncBuffer{}
+		logs[i] = &syncbuf.Buffer{}
 		replicas[i] = launch(t, logs[i], slog.LevelInfo, h.clock.Now, 2*time.Minute)
 	}
 	arns := addPlans(h.arc, "load", loadCommands)

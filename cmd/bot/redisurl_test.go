@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -206,24 +204,5 @@ func TestRedissVerifiesTheCertificate(t *testing.T) {
 // if it never answered).
 func readyzUntil(t *testing.T, p *process, want int) int {
 	t.Helper()
-	line := p.stderr.wait(t, `"msg":"regionswitch-bot serving"`, waitFor)
-	var rec struct{ Addr string }
-	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Addr == "" {
-		t.Fatalf("serving log line without an address: %q (%v)", line, err)
-	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	deadline := time.Now().Add(waitFor)
-	got := 0
-	for {
-		resp, err := client.Get("http://" + rec.Addr + "/readyz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			got = resp.StatusCode
-		}
-		if got == want || p.exited() || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(20 * time.Millisecond) // polling an external readiness probe
-	}
+	return pollReadyz("http://"+p.servingAddr(t), want, 20*time.Millisecond, p.exited)
 }

@@ -467,25 +467,23 @@ func startProcess(t testing.TB, path string, args, env []string) *process {
 // from it, then for /readyz to answer 200. It returns the time from start.
 func (p *process) ready(t testing.TB) time.Duration {
 	t.Helper()
+	p.addr = p.servingAddr(t)
+	// No pause between polls: this measures the start-up time.
+	if got := pollReadyz("http://"+p.addr, http.StatusOK, 0, p.exited); got != http.StatusOK {
+		t.Fatalf("process not ready (last /readyz: %d); stderr:\n%s", got, p.stderr.String())
+	}
+	return time.Since(p.started)
+}
+
+// servingAddr is the address the process logged it serves on.
+func (p *process) servingAddr(t testing.TB) string {
+	t.Helper()
 	line := p.stderr.wait(t, `"msg":"regionswitch-bot serving"`, waitFor)
 	var rec struct{ Addr string }
 	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Addr == "" {
 		t.Fatalf("serving log line without an address: %q (%v)", line, err)
 	}
-	p.addr = rec.Addr
-	for {
-		resp, err := http.Get("http://" + p.addr + "/readyz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return time.Since(p.started)
-			}
-		}
-		if p.exited() || time.Since(p.started) > waitFor {
-			t.Fatalf("process not ready (last: %v); stderr:\n%s", err, p.stderr.String())
-		}
-	}
+	return rec.Addr
 }
 
 func (p *process) exited() bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/regionswitch-bot/regionswitch-bot/internal/fakeslack"
+	"github.com/regionswitch-bot/regionswitch-bot/internal/syncbuf"
 )
 
 // testAppToken is the app-level token the Socket Mode tests connect with.
@@ -204,7 +205,7 @@ func TestSocketModeRefusedToken(t *testing.T) {
 	fake := fakeslack.New(t)
 	fake.Socket().RequireAppToken(testAppToken)
 	api := slack.New(testBotToken, slack.OptionAPIURL(fake.APIURL()), slack.OptionAppLevelToken("xapp-1-A1-revoked"))
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	s := newSocketMode(api, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()

@@ -6,13 +6,15 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/regionswitch-bot/regionswitch-bot/internal/syncbuf"
 )
 
 // spawn starts bin with args and waits for ready, which is given a channel
 // closed when the process exits. When ready fails, the process is killed
 // and the error carries its output.
 func spawn(bin string, args []string, ready func(exited <-chan struct{}) error) (*process, error) {
-	p := &process{cmd: exec.Command(bin, args...), out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &process{cmd: exec.Command(bin, args...), out: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
 	if err := p.cmd.Start(); err != nil {
