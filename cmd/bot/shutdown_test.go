@@ -37,12 +37,23 @@ type replica struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed once Run has returned and Close is done
 	err    error         // Run's result; read it after done
+	// returnedAt is when Run returned, and atReturn the Slack calls made by
+	// then (when observed): read them after done.
+	returnedAt time.Time
+	atReturn   []fakeslack.Call
 }
 
 // launch builds a bot from the environment newHarness set and runs it on a
 // fresh loopback port. Its logs go to logs at level. grace is the shutdown
 // grace period (0: Run's default).
 func launch(t testing.TB, logs io.Writer, level slog.Level, now func() time.Time, grace time.Duration) *replica {
+	t.Helper()
+	return launchObserved(t, logs, level, now, grace, nil)
+}
+
+// launchObserved is launch that also records the Slack calls (from slackCalls)
+// made by the time Run returns.
+func launchObserved(t testing.TB, logs io.Writer, level slog.Level, now func() time.Time, grace time.Duration, slackCalls func() []fakeslack.Call) *replica {
 	t.Helper()
 	cfg, err := loadConfig()
 	if err != nil {
@@ -58,6 +69,10 @@ func launch(t testing.TB, logs io.Writer, level slog.Level, now func() time.Time
 	r := &replica{addr: m.Addr(), url: "http://" + m.Addr(), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		r.err = m.Run(ctx)
+		r.returnedAt = time.Now()
+		if slackCalls != nil {
+			r.atReturn = slackCalls()
+		}
 		m.Close()
 		close(r.done)
 	}()
@@ -71,7 +86,7 @@ func launch(t testing.TB, logs io.Writer, level slog.Level, now func() time.Time
 func controlled(h *harness, grace time.Duration) *replica {
 	h.t.Helper()
 	h.stop()
-	r := launch(h.t, h.logs, slog.LevelDebug, h.clock.Now, grace)
+	r := launchObserved(h.t, h.logs, slog.LevelDebug, h.clock.Now, grace, h.slack.Calls)
 	h.url = r.url
 	return r
 }
@@ -238,12 +253,16 @@ func TestShutdownCompletesInFlightAck(t *testing.T) {
 	if r.returned() {
 		t.Fatal("Run returned while background work was in progress")
 	}
+	released := time.Now()
 	releaseARC()
 	took := r.wait(t, defaultGrace)
 	t.Logf("Run returned %v after the background work was released", took)
+	if !r.returnedAt.After(released) {
+		t.Fatal("Run returned before the background work was released")
+	}
 
-	// It finished before Run returned: nothing to wait for.
-	c := findApproval(h.slack.Calls(), testChannel)
+	// It finished before Run returned: the calls made by then show it.
+	c := findApproval(r.atReturn, testChannel)
 	if c == nil {
 		t.Fatal("no approval message was posted before Run returned")
 	}
@@ -276,9 +295,13 @@ func TestShutdownLetsExecutionFinish(t *testing.T) {
 	if got := storedRequest(t, h, id).Status; got != approvals.StatusExecuting {
 		t.Errorf("status while StartPlanExecution is in flight = %q, want executing", got)
 	}
+	released := time.Now()
 	releaseARC()
 	took := r.wait(t, defaultGrace)
 	t.Logf("Run returned %v after StartPlanExecution was answered", took)
+	if !r.returnedAt.After(released) {
+		t.Fatal("Run returned before StartPlanExecution was answered")
+	}
 
 	exec := h.arc.Executions()
 	if len(exec) != 1 {
@@ -288,7 +311,7 @@ func TestShutdownLetsExecutionFinish(t *testing.T) {
 	if req.Status != approvals.StatusExecuted || req.ExecutionID != exec[0].ID {
 		t.Errorf("request after shutdown: status %q, execution %q; want executed, %q", req.Status, req.ExecutionID, exec[0].ID)
 	}
-	if !postedNow(h.slack.Calls(), testChannel, "Started", exec[0].ID) {
+	if !postedNow(r.atReturn, testChannel, "Started", exec[0].ID) {
 		t.Errorf("the result (Started %s) was not posted before Run returned", exec[0].ID)
 	}
 }
