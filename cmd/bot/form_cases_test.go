@@ -537,15 +537,7 @@ func TestFormAndTypedCommandMakeTheSameRequest(t *testing.T) {
 			h.click("UAPPROVER", testChannel, ts, "rs_reject", fromForm)
 			h.updated(testChannel, ts, "Rejected")
 			h.command("UREQ1", testChannel, tc.typed)
-			var typed string
-			h.slack.WaitFor(t, waitFor, "the typed command's approval message", func([]fakeslack.Call) bool {
-				for _, m := range h.slack.Messages(testChannel) {
-					if sm := requestIDInBlocks.FindStringSubmatch(string(m.Blocks)); sm != nil && sm[1]+sm[2] != fromForm {
-						typed = sm[1] + sm[2]
-					}
-				}
-				return typed != ""
-			})
+			typed := h.nextApprovalID(testChannel, fromForm)
 			a, b := h.storedRequest(fromForm), h.storedRequest(typed)
 			for _, f := range []struct{ name, form, typed string }{
 				{"plan", a.PlanARN, b.PlanARN},

@@ -228,6 +228,22 @@ func (h *harness) approvalMessage(channel string) (ts, requestID string) {
 	return ts, id
 }
 
+// nextApprovalID waits for an approval message in channel for a request
+// other than seen, and returns that request's ID.
+func (h *harness) nextApprovalID(channel, seen string) string {
+	h.t.Helper()
+	var id string
+	h.slack.WaitFor(h.t, waitFor, "an approval message for a request other than "+seen, func([]fakeslack.Call) bool {
+		for _, m := range h.slack.Messages(channel) {
+			if sm := requestIDInBlocks.FindStringSubmatch(string(m.Blocks)); sm != nil && sm[1]+sm[2] != seen {
+				id = sm[1] + sm[2]
+			}
+		}
+		return id != ""
+	})
+	return id
+}
+
 func messageWith(msgs []fakeslack.Message, id string) string {
 	for _, msg := range msgs {
 		if strings.Contains(string(msg.Blocks), id) {

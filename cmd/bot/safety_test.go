@@ -49,15 +49,7 @@ func TestQuorumNeedsDistinctApprovers(t *testing.T) {
 
 	// Ungraceful needs 3.
 	h.command("UREQ1", testChannel, "execute checkout activate us-east-1 --mode ungraceful")
-	var id2 string
-	h.slack.WaitFor(t, waitFor, "the ungraceful approval message", func([]fakeslack.Call) bool {
-		for _, m := range h.slack.Messages(testChannel) {
-			if sm := requestIDInBlocks.FindStringSubmatch(string(m.Blocks)); sm != nil && sm[1]+sm[2] != id {
-				id2 = sm[1] + sm[2]
-			}
-		}
-		return id2 != ""
-	})
+	id2 := h.nextApprovalID(testChannel, id)
 	if r := h.storedRequest(id2); r.ApprovalsRequired != 3 {
 		t.Errorf("ungraceful request needs %d approvals, want 3", r.ApprovalsRequired)
 	}
