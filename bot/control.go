@@ -119,6 +119,7 @@ func (b *Bot) requestControl(ctx context.Context, log *slog.Logger, id string, t
 		PlanARN: p.ARN, PlanName: p.Name, PlanVersion: e.Version, PlanRegions: p.Regions,
 		Action: e.Action, TargetRegion: e.Region, Mode: e.Mode,
 		RequesterID: to.user, ChannelID: to.channel, ApprovalsRequired: b.cfg.ApprovalsRequired,
+		DryRun: b.cfg.DryRun,
 	}
 	b.post(ctx, log, to, r)
 }
@@ -128,6 +129,18 @@ func (b *Bot) requestControl(ctx context.Context, log *slog.Logger, id string, t
 func (b *Bot) control(ctx context.Context, log *slog.Logger, r *approvals.Request) {
 	wait, ok := b.begin(ctx, log, r)
 	if !ok {
+		return
+	}
+	if r.DryRun {
+		log.Info("dry run: not sending the operator action", "operation", r.Operation)
+		b.met.Execution("dry_run")
+		if err := b.store.MarkExecuted(ctx, r.ID, approvals.Result{ExecutionRegion: r.TargetRegion}); err != nil {
+			log.Error("dry run could not be recorded", "err", err)
+		}
+		r.Status, r.ExecutionRegion = approvals.StatusExecuted, r.TargetRegion
+		wait()
+		b.refreshApproval(ctx, r)
+		b.publish(ctx, r, render.Notice(fmt.Sprintf(":test_tube: *Dry run* (DRY_RUN): %s was approved, and nothing was sent to ARC.", render.What(r))))
 		return
 	}
 	err := b.arc.Control(ctx, r.Operation, r.TargetRegion, r.PlanARN, r.TargetExecutionID, r.LastApprover(), executionComment(r))

@@ -177,3 +177,19 @@ func (h *harness) approvalMessage2(channel, op string) (ts, requestID string) {
 	})
 	return ts, requestID
 }
+
+func TestDryRunCoversOperatorActions(t *testing.T) {
+	h := newHarness(t, map[string]string{"DRY_RUN": "true"})
+	// The execution exists in ARC already (started outside the bot).
+	h.arc.AddExecution(fakearc.Execution{ID: "exec-console", PlanARN: testPlanARN, Region: "us-west-2", State: "inProgress"})
+	h.command("UREQ2", testChannel, "cancel exec-console")
+	ts, id := h.approvalMessage2(testChannel, "cancel")
+	h.click("UAPPROVER", testChannel, ts, "rs_approve", id)
+	h.posted(testChannel, "Dry run", "nothing was sent to ARC")
+	if n := len(h.arc.CallsTo("CancelPlanExecution")); n != 0 {
+		t.Fatalf("CancelPlanExecution = %d under DRY_RUN, want 0", n)
+	}
+	if got := h.arc.Executions()[0].State; got != "inProgress" {
+		t.Errorf("execution state = %s, want inProgress", got)
+	}
+}
